@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Weft's two commands (and a third):
+#   ./run.sh [--weft_port=8080 …]   build if the sources changed, then serve on 127.0.0.1:8080
+#   ./run.sh test                   run the whole test suite
+#   ./run.sh bench [options]        run the benchmark (see README)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# A JDK 25: JAVA_HOME if it is one, else the first under /usr/lib/jvm.
+java_version() { "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'; }
+if [ -z "${JAVA_HOME:-}" ] || [ ! -x "$JAVA_HOME/bin/java" ] || [ "$(java_version "$JAVA_HOME")" != 25 ]; then
+  JAVA_HOME=""
+  for candidate in /usr/lib/jvm/*; do
+    if [ -x "$candidate/bin/javac" ] && [ "$(java_version "$candidate")" = 25 ]; then JAVA_HOME="$candidate"; break; fi
+  done
+fi
+if [ -z "$JAVA_HOME" ]; then
+  echo "run.sh: Weft needs a JDK 25 and none was found (JAVA_HOME or /usr/lib/jvm)." >&2
+  echo "        Install one, e.g. 'apt-get install temurin-25-jdk' (Adoptium) or from https://adoptium.net," >&2
+  echo "        then run again or set JAVA_HOME to it." >&2
+  exit 1
+fi
+export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
+command -v mvn >/dev/null || { echo "run.sh: Maven (mvn) is needed: apt-get install maven" >&2; exit 1; }
+
+JVM_OPTS=(--enable-preview -Dsun.net.httpserver.nodelay=true -XX:+UseZGC)
+stamp=target/.built
+
+build() {
+  if [ -f "$stamp" ] && [ -z "$(find src/main pom.xml -newer "$stamp" -print -quit)" ]; then return; fi
+  echo "run.sh: building…" >&2
+  mvn -B -q -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >&2
+  touch "$stamp"
+}
+classpath() { echo "target/classes:$(cat target/classpath.txt)"; }
+
+case "${1:-}" in
+  test)
+    shift
+    exec mvn -B test "$@"
+    ;;
+  bench)
+    shift
+    build
+    exec java "${JVM_OPTS[@]}" -cp "$(classpath)" weft.bench.Bench "$@"
+    ;;
+  *)
+    build
+    exec java "${JVM_OPTS[@]}" -cp "$(classpath)" weft.Main "$@"
+    ;;
+esac

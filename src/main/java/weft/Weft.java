@@ -1,0 +1,36 @@
+package weft;
+
+import com.sun.net.httpserver.HttpServer;
+import weft.providers.Providers;
+import weft.runs.Runs;
+
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+
+/** A running server, as {@link Main#start} returns it: its port, and how to stop it well. */
+public record Weft(HttpServer server, Runs runs, Providers providers, ScheduledExecutorService timers,
+                   ExecutorService handlers, Duration shutdownGrace) {
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    /**
+     * Stops accepting connections at once, lets running runs finish within the grace period,
+     * cancels the rest so that every open stream still ends with {@code done}, then waits for
+     * those streams to close. Returns within the grace period plus about two seconds.
+     */
+    public void shutdown() {
+        int streamsWait = (int) shutdownGrace.toSeconds() + 2;
+        Thread stopper = Thread.ofPlatform().name("weft http stop").start(() -> server.stop(streamsWait));
+        runs.shutdown(shutdownGrace);
+        try {
+            stopper.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        timers.shutdownNow();
+        handlers.shutdownNow();
+    }
+}

@@ -1,0 +1,41 @@
+package weft.agents;
+
+import weft.providers.Usage;
+
+/**
+ * What one agent has streamed so far. Written only by the agent's own thread while it runs;
+ * the run reads it after the agent's scope has closed (which orders the reads after the
+ * writes), so that an agent stopped half-way still leaves exactly the text its clients got.
+ */
+public final class Transcript {
+    private final String agent;
+    private final StringBuilder text = new StringBuilder();
+    private boolean started;
+    private Usage usage;
+
+    public Transcript(String agent) {
+        this.agent = agent;
+    }
+
+    public String agent() { return agent; }
+
+    public String text() { return text.toString(); }
+
+    void start() { started = true; }
+
+    /** Whether the agent announced itself (a run stopped before that has nothing to report). */
+    public boolean started() { return started; }
+
+    void append(String delta) { text.append(delta); }
+
+    void complete(Usage reported) { usage = reported; }
+
+    /** Whether the agent finished and its provider reported usage. */
+    public boolean completed() { return usage != null; }
+
+    /** The provider's usage, or an estimate from the prompt and the streamed text when it never came. */
+    public Usage usage(String prompt) {
+        if (usage != null) return usage;
+        return new Usage(Usage.estimateTokens(prompt), Usage.estimateTokens(text()), true);
+    }
+}

@@ -1,0 +1,134 @@
+package weft.config;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Every setting of the server, read once at start-up from environment variables, which
+ * flags of the same name in lower case override ({@code --weft_port=9090} or
+ * {@code --weft_port 9090}). A bad value stops the server with a message that names the
+ * variable and the value.
+ *
+ * <p>Durations are written {@code 250ms}, {@code 30s}, {@code 15m} or {@code 1h}; a bare
+ * number means seconds.
+ */
+public record Settings(
+        String host,
+        int port,
+        String defaultProvider,
+        String openaiApiKey, String openaiBaseUrl,
+        String anthropicApiKey, String anthropicBaseUrl,
+        String geminiApiKey, String geminiBaseUrl,
+        String redisUrl,
+        Duration heartbeat,
+        Duration sseRetry,
+        Duration disconnectGrace,
+        Duration runTimeout,
+        Duration runRetention,
+        Duration shutdownGrace,
+        int maxBodyBytes,
+        int maxInputChars,
+        int maxActiveRuns,
+        int rateLimitPerMinute,
+        Duration demoTimeToFirstToken,
+        double demoTokensPerSecond) {
+
+    public static Settings load(Map<String, String> env, String... args) {
+        var vars = new Vars(merge(env, args));
+        return new Settings(
+                vars.string("WEFT_HOST", "127.0.0.1"),
+                vars.integer("WEFT_PORT", 8080, 0, 65535),
+                vars.string("WEFT_PROVIDER", null),
+                vars.string("OPENAI_API_KEY", null), vars.string("OPENAI_BASE_URL", null),
+                vars.string("ANTHROPIC_API_KEY", null), vars.string("ANTHROPIC_BASE_URL", null),
+                vars.string("GEMINI_API_KEY", null), vars.string("GEMINI_BASE_URL", null),
+                vars.string("REDIS_URL", null),
+                vars.duration("WEFT_HEARTBEAT", "15s"),
+                vars.duration("WEFT_SSE_RETRY", "2s"),
+                vars.duration("WEFT_DISCONNECT_GRACE", "30s"),
+                vars.duration("WEFT_RUN_TIMEOUT", "10m"),
+                vars.duration("WEFT_RUN_RETENTION", "15m"),
+                vars.duration("WEFT_SHUTDOWN_GRACE", "3s"),
+                vars.integer("WEFT_MAX_BODY_BYTES", 1 << 20, 1, Integer.MAX_VALUE - 1),
+                vars.integer("WEFT_MAX_INPUT_CHARS", 200_000, 1, Integer.MAX_VALUE),
+                vars.integer("WEFT_MAX_ACTIVE_RUNS", 20_000, 1, Integer.MAX_VALUE),
+                vars.integer("WEFT_RATE_LIMIT", 0, 0, Integer.MAX_VALUE),
+                vars.duration("WEFT_DEMO_TTFT", "300ms"),
+                vars.decimal("WEFT_DEMO_TOKENS_PER_SECOND", 60));
+    }
+
+    /** Flags win over the environment: {@code --weft_port=1} and {@code --weft_port 1} both set WEFT_PORT. */
+    private static Map<String, String> merge(Map<String, String> env, String[] args) {
+        var all = new HashMap<>(env);
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--")) throw new IllegalArgumentException("unexpected argument '" + arg + "': flags look like --weft_port=8080");
+            String flag = arg.substring(2);
+            int eq = flag.indexOf('=');
+            String name = eq >= 0 ? flag.substring(0, eq) : flag;
+            String value;
+            if (eq >= 0) value = flag.substring(eq + 1);
+            else if (i + 1 < args.length) value = args[++i];
+            else throw new IllegalArgumentException("flag --" + name + " needs a value");
+            all.put(name.toUpperCase(java.util.Locale.ROOT), value);
+        }
+        return all;
+    }
+
+    /** Parses named values, failing with the variable's name and the offending value. */
+    private record Vars(Map<String, String> values) {
+        String string(String name, String fallback) {
+            String v = values.get(name);
+            return v == null || v.isBlank() ? fallback : v.strip();
+        }
+
+        int integer(String name, int fallback, int min, int max) {
+            String v = string(name, null);
+            if (v == null) return fallback;
+            try {
+                int n = Integer.parseInt(v);
+                if (n >= min && n <= max) return n;
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            throw new IllegalArgumentException(name + "=" + v + " is not a whole number from " + min + " to " + max);
+        }
+
+        double decimal(String name, double fallback) {
+            String v = string(name, null);
+            if (v == null) return fallback;
+            try {
+                double d = Double.parseDouble(v);
+                if (d >= 0 && Double.isFinite(d)) return d;
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            throw new IllegalArgumentException(name + "=" + v + " is not a non-negative number");
+        }
+
+        Duration duration(String name, String fallback) {
+            String v = string(name, fallback);
+            try {
+                return parseDuration(v);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(name + "=" + v + " is not a duration: write 250ms, 30s, 15m or 1h");
+            }
+        }
+    }
+
+    static Duration parseDuration(String text) {
+        String t = text.strip().toLowerCase(java.util.Locale.ROOT);
+        int unitAt = 0;
+        while (unitAt < t.length() && Character.isDigit(t.charAt(unitAt))) unitAt++;
+        if (unitAt == 0) throw new IllegalArgumentException(text);
+        long n = Long.parseLong(t.substring(0, unitAt));
+        return switch (t.substring(unitAt)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "", "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> throw new IllegalArgumentException(text);
+        };
+    }
+}

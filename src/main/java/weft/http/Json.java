@@ -1,0 +1,40 @@
+package weft.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Map;
+
+/** Writing JSON answers. One mapper for the whole server: it is thread-safe once configured. */
+final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private Json() {}
+
+    static ObjectNode object() {
+        return MAPPER.createObjectNode();
+    }
+
+    static void send(HttpExchange exchange, int status, Object body) throws IOException {
+        byte[] bytes = MAPPER.writeValueAsBytes(body);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    static void sendError(HttpExchange exchange, HttpError error) throws IOException {
+        error.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
+        ObjectNode inner = object().put("code", error.code()).put("message", error.getMessage());
+        for (Map.Entry<String, Object> detail : error.details().entrySet()) {
+            inner.set(detail.getKey(), MAPPER.valueToTree(detail.getValue()));
+        }
+        ObjectNode body = object();
+        body.set("error", inner);
+        send(exchange, error.status(), body);
+    }
+}

@@ -1,0 +1,113 @@
+package weft.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import weft.auth.Authenticator;
+import weft.metrics.Metrics;
+import weft.runs.Refusal;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The server's one {@link HttpHandler}: finds the route for a method and path, asks who is
+ * calling, runs the handler, and turns every failure into the contract's JSON error. Unknown
+ * paths are 404, known paths with another method 405 with an {@code Allow} header.
+ */
+public final class Router implements HttpHandler {
+
+    /** What a route does with a request. */
+    @FunctionalInterface
+    public interface Handler {
+        void handle(Request request) throws IOException;
+    }
+
+    /** {@code GET /v1/runs/{id}}: a method, a path template, and its handler. */
+    public record Route(String method, String template, Handler handler) {
+        Pattern pattern() {
+            return Pattern.compile(template.replaceAll("\\{[a-z_]+}", "([^/]+)"));
+        }
+    }
+
+    private record Compiled(Route route, Pattern pattern) {}
+
+    private final Authenticator authenticator;
+    private final Metrics metrics;
+    private final List<Compiled> routes = new ArrayList<>();
+
+    public Router(Authenticator authenticator, Metrics metrics, List<Route> routes) {
+        this.authenticator = authenticator;
+        this.metrics = metrics;
+        routes.forEach(r -> this.routes.add(new Compiled(r, r.pattern())));
+    }
+
+    @Override
+    public void handle(HttpExchange exchange) {
+        try (exchange) {
+            try {
+                dispatch(exchange);
+            } catch (Refusal refusal) {
+                answer(exchange, toHttpError(refusal));
+            } catch (HttpError error) {
+                answer(exchange, error);
+            } catch (IOException clientGone) {
+                // The client went away mid-answer; there is nobody left to tell.
+            } catch (RuntimeException bug) {
+                System.getLogger("weft").log(System.Logger.Level.ERROR, "unexpected failure on "
+                        + exchange.getRequestMethod() + " " + exchange.getRequestURI(), bug);
+                answer(exchange, new HttpError(500, "internal_error", "the server failed unexpectedly; the log says why"));
+            }
+        }
+    }
+
+    private void dispatch(HttpExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getRawPath();
+        String method = exchange.getRequestMethod();
+        Set<String> allowed = new LinkedHashSet<>();
+        for (Compiled c : routes) {
+            Matcher m = c.pattern().matcher(path);
+            if (!m.matches()) continue;
+            if (!c.route().method().equals(method)) {
+                allowed.add(c.route().method());
+                continue;
+            }
+            var params = new ArrayList<String>();
+            for (int i = 1; i <= m.groupCount(); i++) params.add(m.group(i));
+            c.route().handler().handle(new Request(exchange, params, authenticator.subject(exchange)));
+            return;
+        }
+        if (!allowed.isEmpty()) {
+            throw new HttpError(405, "method_not_allowed", method + " is not allowed on " + path + "; use "
+                    + String.join(" or ", allowed), Map.of("Allow", String.join(", ", allowed)), Map.of());
+        }
+        throw HttpError.notFound("no such path: " + path);
+    }
+
+    private void answer(HttpExchange exchange, HttpError error) {
+        metrics.error(error.code());
+        if (exchange.getResponseCode() != -1) return; // a stream had begun: its own events told the client
+        try {
+            Json.sendError(exchange, error);
+        } catch (IOException clientGone) {
+            // Nothing more to do.
+        }
+    }
+
+    static HttpError toHttpError(Refusal refusal) {
+        Map<String, String> retry = refusal.retryAfterSeconds() > 0
+                ? Map.of("Retry-After", Long.toString(refusal.retryAfterSeconds())) : Map.of();
+        return switch (refusal.kind()) {
+            case INVALID -> HttpError.invalid(refusal.getMessage());
+            case NOT_FOUND -> HttpError.notFound(refusal.getMessage());
+            case CONFLICT -> new HttpError(409, "conflict", refusal.getMessage());
+            case RATE_LIMITED -> new HttpError(429, "rate_limited", refusal.getMessage(), retry, Map.of());
+            case OVERLOADED -> new HttpError(503, "overloaded", refusal.getMessage(), retry, Map.of());
+        };
+    }
+}

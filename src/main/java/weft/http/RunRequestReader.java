@@ -1,0 +1,107 @@
+package weft.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import weft.providers.Document;
+import weft.runs.OnDisconnect;
+import weft.runs.RunRequest;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Turns a {@code POST /v1/runs} body into a {@link RunRequest}, refusing anything the
+ * contract does not allow with a message that names the field and what it should be.
+ * Unknown fields are refused too: a typo such as {@code "strem":false} would otherwise be
+ * silently ignored.
+ */
+final class RunRequestReader {
+    private static final Set<String> FIELDS = Set.of("input", "workflow", "session_id", "provider", "model",
+            "system", "documents", "max_tokens", "stream", "background", "on_disconnect");
+
+    private RunRequestReader() {}
+
+    static RunRequest read(JsonNode body) {
+        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!FIELDS.contains(name)) {
+                throw HttpError.invalid("unknown field '" + name + "'; the fields are " + String.join(", ", FIELDS.stream().sorted().toList()));
+            }
+        }
+        String input = string(body, "input");
+        if (input == null) throw HttpError.invalid("'input' is required: the user's message, e.g. {\"input\":\"Hello\"}");
+        if (input.isBlank()) throw HttpError.invalid("'input' is empty: send the user's message");
+        boolean background = bool(body, "background", false);
+        String policy = string(body, "on_disconnect");
+        OnDisconnect onDisconnect = policy == null ? (background ? OnDisconnect.CONTINUE : OnDisconnect.GRACE) : switch (policy) {
+            case "continue" -> OnDisconnect.CONTINUE;
+            case "cancel" -> OnDisconnect.CANCEL;
+            case "grace" -> OnDisconnect.GRACE;
+            default -> throw HttpError.invalid("'on_disconnect' is '" + policy + "'; use continue, cancel or grace");
+        };
+        String workflow = string(body, "workflow");
+        return new RunRequest(input,
+                workflow == null ? "chat" : workflow,
+                string(body, "session_id"),
+                lower(string(body, "provider")),
+                string(body, "model"),
+                string(body, "system"),
+                documents(body.get("documents")),
+                maxTokens(body.get("max_tokens")),
+                bool(body, "stream", true),
+                background,
+                onDisconnect);
+    }
+
+    private static String string(JsonNode body, String field) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) return null;
+        if (!v.isTextual()) throw HttpError.invalid("'" + field + "' must be a string, got " + v);
+        return v.textValue();
+    }
+
+    private static boolean bool(JsonNode body, String field, boolean fallback) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) return fallback;
+        if (!v.isBoolean()) throw HttpError.invalid("'" + field + "' must be true or false, got " + v);
+        return v.booleanValue();
+    }
+
+    private static Integer maxTokens(JsonNode v) {
+        if (v == null || v.isNull()) return null;
+        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < 1) {
+            throw HttpError.invalid("'max_tokens' must be a whole number of at least 1, got " + v);
+        }
+        return v.intValue();
+    }
+
+    private static List<Document> documents(JsonNode v) {
+        if (v == null || v.isNull()) return List.of();
+        if (!v.isArray()) throw HttpError.invalid("'documents' must be an array of {\"id\",\"title\",\"text\"}, got " + v.getNodeType().name().toLowerCase(Locale.ROOT));
+        var documents = new ArrayList<Document>();
+        for (int i = 0; i < v.size(); i++) {
+            JsonNode d = v.get(i);
+            String where = "documents[" + i + "]";
+            if (!d.isObject()) throw HttpError.invalid("'" + where + "' must be an object {\"id\",\"title\",\"text\"}");
+            for (Iterator<String> names = d.fieldNames(); names.hasNext(); ) {
+                String name = names.next();
+                if (!Set.of("id", "title", "text").contains(name)) {
+                    throw HttpError.invalid("unknown field '" + where + "." + name + "'; a document has id, title and text");
+                }
+            }
+            String text = string(d, "text");
+            if (text == null) throw HttpError.invalid("'" + where + ".text' is required: the document's content");
+            String id = string(d, "id");
+            String title = string(d, "title");
+            id = id == null ? Integer.toString(i + 1) : id;
+            documents.add(new Document(id, title == null ? id : title, text));
+        }
+        return documents;
+    }
+
+    private static String lower(String s) {
+        return s == null ? null : s.toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,47 @@
+package weft.http;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import weft.store.Session;
+import weft.store.SessionStore;
+import weft.store.StoredMessage;
+
+import java.io.IOException;
+import java.util.List;
+
+/** {@code /v1/sessions/{id}}: read and delete conversations. */
+final class SessionsApi {
+    private final SessionStore sessions;
+
+    SessionsApi(SessionStore sessions) {
+        this.sessions = sessions;
+    }
+
+    List<Router.Route> routes() {
+        return List.of(
+                new Router.Route("GET", "/v1/sessions/{id}", this::get),
+                new Router.Route("DELETE", "/v1/sessions/{id}", this::delete));
+    }
+
+    private void get(Request request) throws IOException {
+        Session session = find(request);
+        ObjectNode json = Json.object().put("session_id", session.id());
+        ArrayNode messages = json.putArray("messages");
+        for (StoredMessage m : session.messages()) {
+            messages.addObject().put("role", m.role()).put("content", m.content())
+                    .put("status", m.status()).put("run_id", m.runId());
+        }
+        Json.send(request.exchange(), 200, json);
+    }
+
+    private void delete(Request request) throws IOException {
+        sessions.delete(find(request).id());
+        request.exchange().sendResponseHeaders(204, -1);
+    }
+
+    private Session find(Request request) {
+        String id = request.param(0);
+        return sessions.find(id).filter(s -> s.owner().equals(request.subject()))
+                .orElseThrow(() -> HttpError.notFound("unknown session '" + id + "'"));
+    }
+}

@@ -1,0 +1,55 @@
+package weft.http;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import weft.metrics.Metrics;
+import weft.providers.Providers;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/** Health, metrics and the list of workflows. */
+final class SystemApi {
+    private final Providers providers;
+    private final Metrics metrics;
+
+    SystemApi(Providers providers, Metrics metrics) {
+        this.providers = providers;
+        this.metrics = metrics;
+    }
+
+    List<Router.Route> routes() {
+        return List.of(
+                new Router.Route("GET", "/healthz", this::health),
+                new Router.Route("GET", "/metrics", this::metrics),
+                new Router.Route("GET", "/v1/workflows", this::workflows));
+    }
+
+    private void health(Request request) throws IOException {
+        ObjectNode json = Json.object().put("status", "ok");
+        json.put("default_provider", providers.defaultProvider().name());
+        providers.availableNames().forEach(json.putArray("providers")::add);
+        Json.send(request.exchange(), 200, json);
+    }
+
+    private void metrics(Request request) throws IOException {
+        byte[] body = metrics.render().getBytes(StandardCharsets.UTF_8);
+        request.exchange().getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        request.exchange().sendResponseHeaders(200, body.length);
+        try (OutputStream out = request.exchange().getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    private void workflows(Request request) throws IOException {
+        ObjectNode json = Json.object();
+        ArrayNode workflows = json.putArray("workflows");
+        ObjectNode chat = workflows.addObject().put("name", "chat")
+                .put("description", "One agent answers, with the session's history.");
+        chat.putArray("agents").addObject().put("name", "assistant").put("type", "llm");
+        providers.availableNames().forEach(json.putArray("providers")::add);
+        Json.send(request.exchange(), 200, json);
+    }
+}

@@ -1,0 +1,44 @@
+package weft.runs;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+
+/**
+ * Runs started per subject per minute, as a token bucket: a subject may start a burst of
+ * {@code perMinute} runs, then one every {@code 60 / perMinute} seconds. Zero turns it off.
+ */
+final class RateLimiter {
+    private final int perMinute;
+    private final ConcurrentMap<String, Bucket> buckets = new ConcurrentHashMap<>();
+
+    RateLimiter(int perMinute) {
+        this.perMinute = perMinute;
+    }
+
+    /** Takes a token, or returns how many seconds until one is due (&gt; 0). */
+    long acquire(String subject, long nowNanos) {
+        if (perMinute == 0) return 0;
+        return buckets.computeIfAbsent(subject, s -> new Bucket(perMinute, nowNanos)).take(nowNanos, perMinute);
+    }
+
+    private static final class Bucket {
+        private double tokens;
+        private long last;
+
+        Bucket(int capacity, long now) {
+            tokens = capacity;
+            last = now;
+        }
+
+        synchronized long take(long now, int perMinute) {
+            double refillPerNano = perMinute / 60e9;
+            tokens = Math.min(perMinute, tokens + (now - last) * refillPerNano);
+            last = now;
+            if (tokens >= 1) {
+                tokens -= 1;
+                return 0;
+            }
+            return (long) Math.ceil((1 - tokens) / refillPerNano / 1e9);
+        }
+    }
+}

@@ -1,0 +1,274 @@
+package weft.runs;
+
+import weft.agents.LlmAgent;
+import weft.agents.Transcript;
+import weft.events.RunEvent;
+import weft.metrics.Metrics;
+import weft.providers.ChatMessage;
+import weft.providers.ModelRequest;
+import weft.providers.Provider;
+import weft.providers.Providers;
+import weft.providers.Usage;
+import weft.store.EventLog;
+import weft.store.Ids;
+import weft.store.Session;
+import weft.store.SessionStore;
+import weft.store.StoredMessage;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.StructuredTaskScope;
+import java.util.concurrent.StructuredTaskScope.Joiner;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Starts runs, executes each on its own virtual thread inside a {@link StructuredTaskScope},
+ * and forgets them when their retention time is over.
+ *
+ * <p>A run never writes to a connection: it appends events to its log and SSE handlers
+ * follow the log. That is why a client may disconnect and resume, several may follow one
+ * run, and a run can outlive every connection.
+ */
+public final class Runs {
+    /** How long shutdown waits for cancelled runs to write their final events. */
+    private static final Duration CANCEL_WAIT = Duration.ofSeconds(1);
+
+    private final EventLog eventLog;
+    private final SessionStore sessions;
+    private final Providers providers;
+    private final Metrics metrics;
+    private final ScheduledExecutorService timers;
+    private final Limits limits;
+    private final RateLimiter rateLimiter;
+    private final ConcurrentMap<String, Run> runs = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, String> busySessions = new ConcurrentHashMap<>();
+    private final AtomicInteger active = new AtomicInteger();
+    private volatile boolean draining;
+
+    /** The time and size limits runs live by. */
+    public record Limits(Duration runTimeout, Duration retention, Duration disconnectGrace,
+                         int maxActiveRuns, int maxInputChars, int runsPerMinutePerSubject) {}
+
+    public Runs(EventLog eventLog, SessionStore sessions, Providers providers, Metrics metrics,
+                ScheduledExecutorService timers, Limits limits) {
+        this.eventLog = eventLog;
+        this.sessions = sessions;
+        this.providers = providers;
+        this.metrics = metrics;
+        this.timers = timers;
+        this.limits = limits;
+        this.rateLimiter = new RateLimiter(limits.runsPerMinutePerSubject());
+        metrics.gauge("weft_active_runs", "Runs executing now.", active::get);
+        metrics.gauge("weft_retained_runs", "Runs held in memory, running or ended within their retention time.",
+                runs::size);
+    }
+
+    public Optional<Run> find(String runId) {
+        return Optional.ofNullable(runs.get(runId));
+    }
+
+    /**
+     * Checks the request, then starts the run on its own virtual thread and returns at once.
+     *
+     * @throws Refusal when the request cannot be served, saying what to change
+     */
+    public Run start(RunRequest request, String subject) {
+        if (draining) throw new Refusal(Refusal.Kind.OVERLOADED, "the server is shutting down; retry on another instance", 1);
+        if (request.input().length() > limits.maxInputChars()) {
+            throw new Refusal(Refusal.Kind.INVALID, "'input' has " + request.input().length()
+                    + " characters; the limit is " + limits.maxInputChars());
+        }
+        if (!"chat".equals(request.workflow())) {
+            throw new Refusal(Refusal.Kind.NOT_FOUND, "unknown workflow '" + request.workflow()
+                    + "': GET /v1/workflows lists the ones this server has");
+        }
+        Provider provider = request.provider() == null ? providers.defaultProvider()
+                : providers.find(request.provider()).orElseThrow(
+                        () -> new Refusal(Refusal.Kind.INVALID, providers.whyUnavailable(request.provider())));
+        long wait = rateLimiter.acquire(subject, System.nanoTime());
+        if (wait > 0) throw new Refusal(Refusal.Kind.RATE_LIMITED, "too many runs started by '" + subject
+                + "'; the limit is " + limits.runsPerMinutePerSubject() + " a minute", wait);
+
+        Session session = request.sessionId() == null ? sessions.create(subject)
+                : sessions.find(request.sessionId()).filter(s -> s.owner().equals(subject)).orElseThrow(
+                        () -> new Refusal(Refusal.Kind.NOT_FOUND, "unknown session '" + request.sessionId()
+                                + "': leave session_id out to start a new conversation"));
+        String runId = Ids.newId("r_");
+        if (busySessions.putIfAbsent(session.id(), runId) != null) {
+            throw new Refusal(Refusal.Kind.CONFLICT, "session '" + session.id() + "' already has a running run ("
+                    + busySessions.get(session.id()) + "): wait for it to end or cancel it");
+        }
+        if (active.incrementAndGet() > limits.maxActiveRuns()) {
+            active.decrementAndGet();
+            busySessions.remove(session.id(), runId);
+            throw new Refusal(Refusal.Kind.OVERLOADED, "this server is running its limit of "
+                    + limits.maxActiveRuns() + " runs", 1);
+        }
+
+        var agent = new LlmAgent("assistant", null, provider, new ModelRequest(
+                request.model() != null ? request.model() : provider.defaultModel(),
+                request.system(), conversation(session, request.input()), request.documents(), request.maxTokens()));
+        var run = new Run(runId, session.id(), request.workflow(), subject, request.onDisconnect(), eventLog.create(runId));
+        runs.put(runId, run);
+        metrics.runStarted();
+        if (request.background() && request.onDisconnect() == OnDisconnect.GRACE) {
+            run.markUnfollowedFromStart();
+            scheduleGraceCheck(run);
+        }
+        Thread owner = Thread.ofVirtual().name("run " + runId).unstarted(() -> execute(run, agent, request.input()));
+        run.setOwnerThread(owner);
+        owner.start();
+        return run;
+    }
+
+    /** The session's messages as the model sees them, then the new input. */
+    private static List<ChatMessage> conversation(Session session, String input) {
+        var messages = new ArrayList<ChatMessage>();
+        for (StoredMessage m : session.messages()) {
+            messages.add("user".equals(m.role()) ? ChatMessage.user(m.content()) : ChatMessage.assistant(m.content()));
+        }
+        messages.add(ChatMessage.user(input));
+        return messages;
+    }
+
+    /** The body of a run's owner thread. Whatever happens, the run ends with {@code done}. */
+    private void execute(Run run, LlmAgent agent, String input) {
+        var transcript = new Transcript(agent.name());
+        RunStatus status = RunStatus.FAILED;
+        Throwable failure = null;
+        try {
+            run.log().append(new RunEvent.RunStarted(run.workflow(), run.sessionId()));
+            if (!run.enterScope()) {
+                status = run.skipScope(RunStatus.CANCELLED);
+            } else {
+                RunStatus scopeEnded;
+                try (var scope = StructuredTaskScope.open(Joiner.<Transcript>awaitAllSuccessfulOrThrow(),
+                        config -> config.withTimeout(limits.runTimeout()))) {
+                    scope.fork(() -> agent.run(transcript, run.log()::append, metrics));
+                    scope.join();
+                    scopeEnded = RunStatus.COMPLETED;
+                } catch (InterruptedException e) {
+                    scopeEnded = RunStatus.CANCELLED;
+                } catch (StructuredTaskScope.TimeoutException e) {
+                    scopeEnded = RunStatus.TIMED_OUT;
+                } catch (StructuredTaskScope.FailedException e) {
+                    scopeEnded = RunStatus.FAILED;
+                    failure = e.getCause();
+                }
+                status = run.leaveScope(scopeEnded);
+            }
+        } catch (RuntimeException | Error e) {
+            failure = e;
+            status = run.skipScope(RunStatus.FAILED);
+        } finally {
+            finish(run, status, failure, agent, transcript, input);
+        }
+    }
+
+    /**
+     * Writes a run's last words in an order clients can rely on: the error (if any), the
+     * agent's completion for an agent cut short, the session's history, and then
+     * {@code done}, so that a client that has seen {@code done} finds the history written.
+     */
+    private void finish(Run run, RunStatus status, Throwable failure, LlmAgent agent, Transcript transcript, String input) {
+        var log = run.log();
+        Usage usage = transcript.started() ? transcript.usage(agent.promptText()) : Usage.ZERO;
+        String output = transcript.text();
+        try {
+            if (status == RunStatus.FAILED) {
+                boolean providerTrouble = failure instanceof IOException;
+                log.append(new RunEvent.Error(providerTrouble ? "provider_error" : "internal_error",
+                        failure == null ? "the run failed" : String.valueOf(failure.getMessage()),
+                        providerTrouble, transcript.started() ? agent.name() : null));
+                metrics.error(providerTrouble ? "provider_error" : "internal_error");
+            } else if (status == RunStatus.TIMED_OUT) {
+                log.append(new RunEvent.Error("timed_out", "the run took longer than its limit of "
+                        + limits.runTimeout().toSeconds() + " s", false, null));
+                metrics.error("timed_out");
+            }
+            if (transcript.started() && !transcript.completed()) {
+                log.append(new RunEvent.AgentCompleted(agent.name(), output, usage));
+            }
+            sessions.append(run.sessionId(), List.of(
+                    new StoredMessage("user", input, "completed", run.id()),
+                    new StoredMessage("assistant", output, status.messageStatus(), run.id())));
+        } finally {
+            busySessions.remove(run.sessionId(), run.id());
+            run.end(status, output, usage);
+            active.decrementAndGet();
+            metrics.runEnded(status.wire(), (System.nanoTime() - run.startedNanos()) / 1e9);
+            log.append(new RunEvent.Done(status.wire(), output, usage));
+            run.finished().complete(run);
+            timers.schedule(() -> evict(run), limits.retention().toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void evict(Run run) {
+        runs.remove(run.id(), run);
+        eventLog.delete(run.id());
+    }
+
+    /** Cancels a run: accepted while it runs, refused with its status once it has ended. */
+    public Run.StopResult cancel(Run run) {
+        return run.requestStop(RunStatus.CANCELLED);
+    }
+
+    /** A client started following the run. */
+    public void attach(Run run) {
+        run.followerAttached();
+    }
+
+    /** A client stopped following; apply the run's {@code on_disconnect} policy if it was the last. */
+    public void detach(Run run) {
+        if (run.followerDetached() > 0 || !run.isRunning()) return;
+        switch (run.onDisconnect()) {
+            case CANCEL -> run.requestStop(RunStatus.CANCELLED);
+            case GRACE -> scheduleGraceCheck(run);
+            case CONTINUE -> { }
+        }
+    }
+
+    private void scheduleGraceCheck(Run run) {
+        long grace = limits.disconnectGrace().toNanos();
+        timers.schedule(() -> {
+            if (run.unfollowedFor(grace)) run.requestStop(RunStatus.CANCELLED);
+        }, grace, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Stops taking runs, lets running ones finish for {@code grace}, then cancels the rest
+     * and waits briefly for their {@code done} events, so every open stream ends properly.
+     */
+    public void shutdown(Duration grace) {
+        draining = true;
+        List<Run> running = runs.values().stream().filter(Run::isRunning).toList();
+        if (!awaitAll(running, grace)) {
+            running.forEach(run -> run.requestStop(RunStatus.CANCELLED));
+            awaitAll(running, CANCEL_WAIT);
+        }
+    }
+
+    private static boolean awaitAll(List<Run> running, Duration timeout) {
+        try {
+            CompletableFuture.allOf(running.stream().map(Run::finished).toArray(CompletableFuture[]::new))
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("a run's completion never fails", e);
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package weft.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import weft.Main;
+import weft.Weft;
+import weft.config.Settings;
+import weft.providers.DemoProvider;
+import weft.providers.Provider;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A real Weft server on a free loopback port, for tests that talk HTTP to it.
+ * Settings are the defaults with the given overrides (environment variable names).
+ */
+public final class TestServer implements AutoCloseable {
+    public static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Weft weft;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private TestServer(Weft weft) {
+        this.weft = weft;
+    }
+
+    /** A server whose demo model answers instantly, plus any extra providers. */
+    public static TestServer start(Map<String, String> overrides, Provider... extra) {
+        var env = new HashMap<String, String>();
+        env.put("WEFT_PORT", "0");
+        env.put("WEFT_DEMO_TTFT", "0ms");
+        env.put("WEFT_DEMO_TOKENS_PER_SECOND", "0");
+        env.putAll(overrides);
+        Settings settings = Settings.load(env);
+        var providers = new ArrayList<Provider>();
+        providers.add(new DemoProvider(settings.demoTimeToFirstToken(), settings.demoTokensPerSecond()));
+        providers.addAll(List.of(extra));
+        try {
+            return new TestServer(Main.start(settings, providers));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static TestServer start(Provider... extra) {
+        return start(Map.of(), extra);
+    }
+
+    public Weft weft() { return weft; }
+
+    public URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + weft.port() + path);
+    }
+
+    public HttpClient http() { return http; }
+
+    /** A plain request; the answer's body as text. */
+    public HttpResponse<String> send(HttpRequest.Builder request) {
+        try {
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public HttpResponse<String> get(String path) {
+        return send(HttpRequest.newBuilder(uri(path)));
+    }
+
+    public HttpResponse<String> post(String path, String body) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    public HttpResponse<String> delete(String path) {
+        return send(HttpRequest.newBuilder(uri(path)).DELETE());
+    }
+
+    public static JsonNode json(HttpResponse<String> response) {
+        try {
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + response.body(), e);
+        }
+    }
+
+    /** Starts a background run and returns its id. */
+    public String startBackground(String fields) {
+        var response = post("/v1/runs", "{\"background\":true," + fields + "}");
+        if (response.statusCode() != 202) throw new AssertionError("expected 202, got " + response.statusCode() + " " + response.body());
+        return json(response).get("run_id").asText();
+    }
+
+    /** Opens an SSE stream: POST /v1/runs with the body, or GET of a path with headers. */
+    public SseStream stream(HttpRequest.Builder request) {
+        try {
+            HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+            return new SseStream(response);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public SseStream streamRun(String body) {
+        return stream(HttpRequest.newBuilder(uri("/v1/runs")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    public SseStream follow(String runId, String... headers) {
+        var request = HttpRequest.newBuilder(uri("/v1/runs/" + runId + "/events"));
+        if (headers.length > 0) request.headers(headers);
+        return stream(request);
+    }
+
+    /** The value of an unlabelled metric, or of one series such as {@code weft_runs_ended_total{status="completed"}}. */
+    public double metric(String series) {
+        for (String line : get("/metrics").body().split("\n")) {
+            if (line.startsWith(series + " ")) return Double.parseDouble(line.substring(series.length() + 1));
+        }
+        return 0;
+    }
+
+    @Override
+    public void close() {
+        weft.shutdown();
+    }
+}

@@ -29,12 +29,13 @@ final class InMemoryRunLog implements RunLog {
 
     @Override
     public LoggedEvent append(RunEvent event) {
+        long now = System.nanoTime(); // the moment the agent handed the event over
         lock.lock();
         try {
             if (closed) throw new IllegalStateException("run " + runId + " has ended; cannot append " + event.type());
             long seq = events.size() + 1;
             String json = EventJson.render(runId, seq, System.currentTimeMillis(), event);
-            var logged = new LoggedEvent(seq, event.type(), SseWriter.render(seq, event.type(), json), System.nanoTime());
+            var logged = new LoggedEvent(seq, event.type(), SseWriter.render(seq, event.type(), json), now);
             events.add(logged);
             closed = logged.isDone();
             appended.signalAll();

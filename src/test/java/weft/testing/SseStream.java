@@ -42,6 +42,10 @@ public final class SseStream implements AutoCloseable {
     private final HttpResponse<InputStream> response;
     private final BlockingQueue<Item> items = new LinkedBlockingQueue<>();
 
+    public static SseStream of(HttpResponse<InputStream> response) {
+        return new SseStream(response);
+    }
+
     SseStream(HttpResponse<InputStream> response) {
         this.response = response;
         Thread.ofVirtual().name("sse test reader").start(this::read);

@@ -1,0 +1,70 @@
+package weft.http;
+
+import com.sun.management.HotSpotDiagnosticMXBean;
+import org.junit.jupiter.api.Test;
+import weft.testing.Await;
+import weft.testing.ScriptedProvider;
+import weft.testing.SseStream;
+import weft.testing.TestServer;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Runs leave nothing behind: no threads, and no retained runs once their retention is over. */
+class LeakTest {
+
+    /** Every thread of the JVM, virtual ones included, from a JSON thread dump. */
+    private static List<String> threadNames() throws IOException {
+        Path dump = Files.createTempFile("weft-threads", ".json");
+        Files.delete(dump);
+        try {
+            ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
+                    .dumpThreads(dump.toString(), HotSpotDiagnosticMXBean.ThreadDumpFormat.JSON);
+            var matcher = Pattern.compile("\"name\": \"([^\"]*)\"").matcher(Files.readString(dump));
+            return matcher.results().map(m -> m.group(1)).toList();
+        } finally {
+            Files.deleteIfExists(dump);
+        }
+    }
+
+    private static long count(List<String> names, String prefix) {
+        return names.stream().filter(n -> n.startsWith(prefix)).count();
+    }
+
+    @Test
+    void fiftyRunsLeaveNoThreadsAndNoRetainedRunsAfterRetention() throws Exception {
+        var script = ScriptedProvider.of("script", List.of("a", "b", "c")).pausing(Duration.ofMillis(1));
+        try (TestServer server = TestServer.start(Map.of("WEFT_RUN_RETENTION", "200ms"), script)) {
+            // Warm up so that pools the JDK creates lazily exist before the baseline.
+            try (SseStream s = server.streamRun("{\"input\":\"warm\",\"provider\":\"script\"}")) { s.readToDone(); }
+            Await.until("the warm-up run is evicted", Duration.ofSeconds(10), () -> server.metric("weft_retained_runs") == 0);
+            var before = threadNames();
+
+            for (int i = 0; i < 50; i++) {
+                String body = i % 2 == 0 ? "{\"input\":\"n" + i + "\",\"provider\":\"script\"}"
+                        : "{\"input\":\"n" + i + "\",\"provider\":\"script\",\"on_disconnect\":\"continue\"}";
+                try (SseStream s = server.streamRun(body)) {
+                    if (i % 2 == 0) s.readToDone(); else s.nextEvent(); // half of them are abandoned mid-run
+                }
+            }
+            assertTrue(server.metric("weft_retained_runs") > 0, "ended runs are kept for their retention time");
+            Await.until("every run has ended and been evicted", Duration.ofSeconds(20),
+                    () -> server.metric("weft_retained_runs") == 0 && server.metric("weft_active_runs") == 0);
+            Await.until("every stream is closed", Duration.ofSeconds(20), () -> server.metric("weft_open_streams") == 0);
+
+            var after = threadNames();
+            assertEquals(0, count(after, "run "), "run threads still alive: " + after);
+            assertTrue(after.size() <= before.size(), "threads grew from " + before.size() + " to " + after.size()
+                    + ": before " + before + " after " + after);
+        }
+    }
+}

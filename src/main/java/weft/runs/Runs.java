@@ -7,6 +7,7 @@ import weft.metrics.Metrics;
 import weft.providers.ChatMessage;
 import weft.providers.ModelRequest;
 import weft.providers.Provider;
+import weft.providers.ProviderException;
 import weft.providers.Providers;
 import weft.providers.Usage;
 import weft.store.EventLog;
@@ -15,7 +16,6 @@ import weft.store.Session;
 import weft.store.SessionStore;
 import weft.store.StoredMessage;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -185,11 +185,12 @@ public final class Runs {
         String output = transcript.text();
         try {
             if (status == RunStatus.FAILED) {
-                boolean providerTrouble = failure instanceof IOException;
-                log.append(new RunEvent.Error(providerTrouble ? "provider_error" : "internal_error",
-                        failure == null ? "the run failed" : String.valueOf(failure.getMessage()),
-                        providerTrouble, transcript.started() ? agent.name() : null));
-                metrics.error(providerTrouble ? "provider_error" : "internal_error");
+                var error = failure instanceof ProviderException pe
+                        ? new RunEvent.Error(pe.code(), pe.getMessage(), pe.retryable(), agent.name())
+                        : new RunEvent.Error("internal_error", "the run failed unexpectedly: " + failure, false,
+                                transcript.started() ? agent.name() : null);
+                log.append(error);
+                metrics.error(error.code());
             } else if (status == RunStatus.TIMED_OUT) {
                 log.append(new RunEvent.Error("timed_out", "the run took longer than its limit of "
                         + limits.runTimeout().toSeconds() + " s", false, null));

@@ -7,6 +7,7 @@ import weft.Weft;
 import weft.config.Settings;
 import weft.providers.DemoProvider;
 import weft.providers.Provider;
+import weft.providers.ProviderHttp;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -59,6 +60,18 @@ public final class TestServer implements AutoCloseable {
     }
 
     public Weft weft() { return weft; }
+
+    /**
+     * The HTTP machinery real providers share, as Main builds it, with test-sized patience:
+     * e.g. {@code providerHttp(Duration.ofSeconds(5), 2, Duration.ofMillis(10))}.
+     */
+    public static ProviderHttp providerHttp(Duration idleTimeout, int retries, Duration backoff) {
+        var client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        var timers = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("test provider timers").daemon().factory());
+        return new ProviderHttp(client, timers, new ProviderHttp.Options(idleTimeout, retries, backoff));
+    }
 
     public URI uri(String path) {
         return URI.create("http://127.0.0.1:" + weft.port() + path);

@@ -104,6 +104,7 @@ public final class Router implements HttpHandler {
                 ? Map.of("Retry-After", Long.toString(refusal.retryAfterSeconds())) : Map.of();
         return switch (refusal.kind()) {
             case INVALID -> HttpError.invalid(refusal.getMessage());
+            case TOO_LARGE -> new HttpError(413, "too_large", refusal.getMessage());
             case NOT_FOUND -> HttpError.notFound(refusal.getMessage());
             case CONFLICT -> new HttpError(409, "conflict", refusal.getMessage());
             case RATE_LIMITED -> new HttpError(429, "rate_limited", refusal.getMessage(), retry, Map.of());

@@ -21,6 +21,13 @@ final class RateLimiter {
         return buckets.computeIfAbsent(subject, s -> new Bucket(perMinute, nowNanos)).take(nowNanos, perMinute);
     }
 
+    /** Gives back the token of a run that was refused after all, so only runs started count. */
+    void refund(String subject) {
+        if (perMinute == 0) return;
+        var bucket = buckets.get(subject);
+        if (bucket != null) bucket.refund(perMinute);
+    }
+
     private static final class Bucket {
         private double tokens;
         private long last;
@@ -39,6 +46,10 @@ final class RateLimiter {
                 return 0;
             }
             return (long) Math.ceil((1 - tokens) / refillPerNano / 1e9);
+        }
+
+        synchronized void refund(int capacity) {
+            tokens = Math.min(capacity, tokens + 1);
         }
     }
 }

@@ -5,7 +5,7 @@ package weft.runs;
  * The HTTP layer turns the kind into a status code.
  */
 public final class Refusal extends RuntimeException {
-    public enum Kind { INVALID, NOT_FOUND, CONFLICT, RATE_LIMITED, OVERLOADED }
+    public enum Kind { INVALID, TOO_LARGE, NOT_FOUND, CONFLICT, RATE_LIMITED, OVERLOADED }
 
     private final Kind kind;
     private final long retryAfterSeconds;

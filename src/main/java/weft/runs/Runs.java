@@ -84,7 +84,7 @@ public final class Runs {
     public Run start(RunRequest request, String subject) {
         if (draining) throw new Refusal(Refusal.Kind.OVERLOADED, "the server is shutting down; retry on another instance", 1);
         if (request.input().length() > limits.maxInputChars()) {
-            throw new Refusal(Refusal.Kind.INVALID, "'input' has " + request.input().length()
+            throw new Refusal(Refusal.Kind.TOO_LARGE, "'input' has " + request.input().length()
                     + " characters; the limit is " + limits.maxInputChars());
         }
         if (!"chat".equals(request.workflow())) {
@@ -98,20 +98,20 @@ public final class Runs {
         if (wait > 0) throw new Refusal(Refusal.Kind.RATE_LIMITED, "too many runs started by '" + subject
                 + "'; the limit is " + limits.runsPerMinutePerSubject() + " a minute", wait);
 
-        Session session = request.sessionId() == null ? sessions.create(subject)
-                : sessions.find(request.sessionId()).filter(s -> s.owner().equals(subject)).orElseThrow(
-                        () -> new Refusal(Refusal.Kind.NOT_FOUND, "unknown session '" + request.sessionId()
-                                + "': leave session_id out to start a new conversation"));
-        String runId = Ids.newId("r_");
-        if (busySessions.putIfAbsent(session.id(), runId) != null) {
-            throw new Refusal(Refusal.Kind.CONFLICT, "session '" + session.id() + "' already has a running run ("
-                    + busySessions.get(session.id()) + "): wait for it to end or cancel it");
-        }
         if (active.incrementAndGet() > limits.maxActiveRuns()) {
             active.decrementAndGet();
-            busySessions.remove(session.id(), runId);
+            rateLimiter.refund(subject);
             throw new Refusal(Refusal.Kind.OVERLOADED, "this server is running its limit of "
                     + limits.maxActiveRuns() + " runs", 1);
+        }
+        String runId = Ids.newId("r_");
+        Session session;
+        try {
+            session = claimSession(request.sessionId(), subject, runId);
+        } catch (Refusal refusal) {
+            active.decrementAndGet();
+            rateLimiter.refund(subject);
+            throw refusal;
         }
 
         var agent = new LlmAgent("assistant", null, provider, new ModelRequest(
@@ -128,6 +128,27 @@ public final class Runs {
         run.setOwnerThread(owner);
         owner.start();
         return run;
+    }
+
+    /**
+     * The session the run continues (or a new one), marked busy with this run: two runs at
+     * once would each append half a conversation.
+     */
+    private Session claimSession(String sessionId, String subject, String runId) {
+        if (sessionId == null) {
+            Session fresh = sessions.create(subject);
+            busySessions.put(fresh.id(), runId);
+            return fresh;
+        }
+        Session session = sessions.find(sessionId).filter(s -> s.owner().equals(subject)).orElseThrow(
+                () -> new Refusal(Refusal.Kind.NOT_FOUND, "unknown session '" + sessionId
+                        + "': leave session_id out to start a new conversation"));
+        String running = busySessions.putIfAbsent(session.id(), runId);
+        if (running != null) {
+            throw new Refusal(Refusal.Kind.CONFLICT, "session '" + session.id() + "' already has a running run ("
+                    + running + "): wait for it to end or cancel it");
+        }
+        return session;
     }
 
     /** The session's messages as the model sees them, then the new input. */

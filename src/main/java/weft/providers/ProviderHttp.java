@@ -46,6 +46,11 @@ public final class ProviderHttp {
     @FunctionalInterface
     public interface EventHandler {
         boolean onEvent(SseEvent event) throws IOException;
+
+        /** A line outside the SSE format (see {@link SseParser.Listener#onOtherLine}); returns false once the answer is complete. */
+        default boolean onOtherLine(String line) throws IOException {
+            return true;
+        }
     }
 
     private final HttpClient client;
@@ -77,22 +82,23 @@ public final class ProviderHttp {
     }
 
     private boolean read(String provider, InputStream body, EventHandler handler) throws IOException, InterruptedException {
-        var events = new ArrayDeque<SseEvent>();
-        var parser = new SseParser(events::add);
+        // Events and stray lines, in stream order: the parser calls back mid-feed, the handler may throw.
+        var pending = new ArrayDeque<Object>();
+        var parser = new SseParser(new SseParser.Listener() {
+            @Override public void onEvent(SseEvent event) { pending.add(event); }
+
+            @Override public void onOtherLine(String line) { pending.add(line); }
+        });
         var watchdog = new IdleWatchdog(body);
         byte[] buffer = new byte[8192];
         try {
             for (int n; (n = body.read(buffer)) != -1; ) {
                 watchdog.touch();
                 parser.feed(buffer, 0, n);
-                while (!events.isEmpty()) {
-                    if (!handler.onEvent(events.poll())) return true;
-                }
+                if (!deliver(pending, handler)) return true;
             }
             parser.finish();
-            while (!events.isEmpty()) {
-                if (!handler.onEvent(events.poll())) return true;
-            }
+            if (!deliver(pending, handler)) return true;
             if (watchdog.fired()) throw silent(provider);
             return false;
         } catch (ProviderException e) {
@@ -105,6 +111,19 @@ public final class ProviderHttp {
         } finally {
             watchdog.stop();
         }
+    }
+
+    /** Hands what the parser produced to the handler; false once the handler says the answer is complete. */
+    private static boolean deliver(ArrayDeque<Object> pending, EventHandler handler) throws IOException {
+        while (!pending.isEmpty()) {
+            boolean more = switch (pending.poll()) {
+                case SseEvent event -> handler.onEvent(event);
+                case String line -> handler.onOtherLine(line);
+                default -> throw new IllegalStateException("the parser queued something unknown");
+            };
+            if (!more) return false;
+        }
+        return true;
     }
 
     private ProviderException silent(String provider) {

@@ -31,6 +31,12 @@ public final class SseParser {
 
         /** A comment line, usually a keep-alive. */
         default void onComment(String comment) {}
+
+        /**
+         * A line whose field the spec ignores (neither data, event, id nor retry), whole.
+         * Some providers write non-SSE lines into an event stream, e.g. Gemini's mid-stream errors.
+         */
+        default void onOtherLine(String line) {}
     }
 
     private static final byte CR = '\r';
@@ -150,8 +156,10 @@ public final class SseParser {
             if (millis >= 0) {
                 listener.onRetry(millis);
             }
+        } else {
+            // The spec ignores any other field, so that new fields never break old clients.
+            listener.onOtherLine(line.decode(0, valueEnd));
         }
-        // The spec ignores any other field, so that new fields never break old clients.
     }
 
     /**

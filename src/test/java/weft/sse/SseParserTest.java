@@ -363,6 +363,22 @@ class SseParserTest {
         assertEquals(List.of(new SseEvent("9", "message", data)), calls);
     }
 
+    @Test
+    void linesOfUnknownFieldsAreIgnoredYetReportedWhole() {
+        List<Object> calls = new ArrayList<>();
+        SseParser parser = new SseParser(new SseParser.Listener() {
+            @Override
+            public void onEvent(SseEvent event) { calls.add(event); }
+
+            @Override
+            public void onOtherLine(String line) { calls.add("other:" + line); }
+        });
+        feed(parser, "{\n  \"error\": {\"code\": 500}\n}\ndata: x\nfoo: bar\n\n".getBytes(UTF_8));
+        parser.finish();
+        assertEquals(List.of("other:{", "other:  \"error\": {\"code\": 500}", "other:}", "other:foo: bar",
+                new SseEvent("", "message", "x")), calls);
+    }
+
     record Retry(long millis) {}
 
     record Comment(String text) {}

@@ -1,0 +1,307 @@
+package weft.providers;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import weft.sse.SseEvent;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Google's Gemini API, streamed: {@code POST {base}/v1beta/models/{model}:streamGenerateContent?alt=sse}.
+ *
+ * <p>Without {@code alt=sse} Gemini streams one big JSON array instead of events. Each event is a
+ * whole {@code GenerateContentResponse}: new text in {@code candidates[0].content.parts}, the
+ * usage so far in {@code usageMetadata} (cumulative, so the last one counts), and on the last
+ * event a {@code finishReason}. There is no end marker: the event with a finishReason is the end.
+ *
+ * <p>Gemini also refuses in ways that arrive as a 200: a prompt it will not answer comes back as
+ * {@code promptFeedback.blockReason} with no candidates, an answer it stops part-way ends with a
+ * finishReason such as {@code SAFETY}, and an error after text has streamed is an {@code error}
+ * object in the stream. Each becomes a {@link ProviderException} that names Gemini's reason.
+ */
+public final class GeminiProvider implements Provider {
+    private static final String NAME = "gemini";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** How much of a bad event an error message quotes. */
+    private static final int QUOTE = 200;
+    /** Model names as Gemini writes them ({@code gemini-2.5-flash}); anything else could change the path. */
+    private static final Pattern MODEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+
+    /** What the finish reasons that end an answer early mean, for the error message. */
+    private static final Map<String, String> STOPPED_BECAUSE = Map.of(
+            "SAFETY", "its safety filters flagged the answer",
+            "RECITATION", "the answer was reciting existing material (e.g. copyrighted text)",
+            "BLOCKLIST", "the answer contained a term on a blocklist",
+            "PROHIBITED_CONTENT", "the answer touched prohibited content",
+            "SPII", "the answer contained sensitive personal information",
+            "OTHER", "of an unspecified reason");
+
+    private final ProviderHttp http;
+    private final String baseUrl;
+    private final String apiKey;
+    private final String defaultModel;
+
+    /**
+     * @param baseUrl where the API lives, without a version, as the official SDKs' {@code GEMINI_BASE_URL}:
+     *                {@code https://generativelanguage.googleapis.com}, or a test's mock
+     */
+    public GeminiProvider(ProviderHttp http, String baseUrl, String apiKey, String defaultModel) {
+        this.http = http;
+        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        // A bad base URL is a configuration mistake: say so at start-up, not on the first run.
+        String scheme;
+        try {
+            scheme = URI.create(this.baseUrl).getScheme();
+        } catch (IllegalArgumentException e) {
+            scheme = null;
+        }
+        if (!"https".equals(scheme) && !"http".equals(scheme)) {
+            throw new IllegalArgumentException("GEMINI_BASE_URL '" + baseUrl + "' is not an http(s) URL;"
+                    + " use e.g. https://generativelanguage.googleapis.com");
+        }
+        this.apiKey = apiKey;
+        this.defaultModel = defaultModel;
+    }
+
+    @Override public String name() { return NAME; }
+
+    @Override public String defaultModel() { return defaultModel; }
+
+    @Override
+    public Completion complete(ModelRequest request, TextSink sink) throws IOException, InterruptedException {
+        var answer = new Answer(sink);
+        if (!http.stream(NAME, httpRequest(request), answer)) {
+            throw new ProviderException(ProviderException.Kind.PROTOCOL, "the gemini stream ended before a finishReason,"
+                    + " after " + answer.text.length() + " characters of text: the answer may be cut short");
+        }
+        return new Completion(answer.usage(request), answer.finishReason);
+    }
+
+    private HttpRequest httpRequest(ModelRequest request) throws ProviderException {
+        String model = request.model() == null ? defaultModel : request.model();
+        // Clients may write the resource name, as Google's own examples sometimes do.
+        if (model.startsWith("models/")) model = model.substring("models/".length());
+        if (!MODEL.matcher(model).matches()) {
+            throw new ProviderException(ProviderException.Kind.BAD_REQUEST, "'" + model + "' is not a Gemini model name:"
+                    + " use letters, digits, '.', '-' and '_' only, e.g. " + defaultModel);
+        }
+        // The key goes in a header, never in the URL, so it cannot end up in a proxy's or server's logs.
+        return HttpRequest.newBuilder(URI.create(baseUrl + "/v1beta/models/" + model + ":streamGenerateContent?alt=sse"))
+                .header("Content-Type", "application/json")
+                .header("Accept", "text/event-stream")
+                .header("x-goog-api-key", apiKey)
+                .POST(HttpRequest.BodyPublishers.ofString(body(request).toString()))
+                .build();
+    }
+
+    /** The {@code GenerateContentRequest}: the conversation, the system instruction, the output limit. */
+    private static ObjectNode body(ModelRequest request) {
+        ObjectNode body = JSON.createObjectNode();
+        ArrayNode contents = body.putArray("contents");
+        String lastRole = null;
+        for (ChatMessage message : request.messages()) {
+            // An answer that failed before its first token is stored empty, and Gemini refuses an
+            // empty text part; leaving it out puts two user turns in a row, which are merged.
+            if (message.content() == null || message.content().isEmpty()) continue;
+            String role = message.role() == ChatMessage.Role.USER ? "user" : "model";
+            ArrayNode parts = role.equals(lastRole)
+                    ? (ArrayNode) contents.get(contents.size() - 1).get("parts")
+                    : contents.addObject().put("role", role).putArray("parts");
+            parts.addObject().put("text", message.content());
+            lastRole = role;
+        }
+        String system = systemInstruction(request);
+        if (system != null) body.putObject("systemInstruction").putArray("parts").addObject().put("text", system);
+        if (request.maxTokens() != null) body.putObject("generationConfig").put("maxOutputTokens", request.maxTokens());
+        return body;
+    }
+
+    /** The system prompt, then the documents as a numbered list the answer can cite; null if there is neither. */
+    private static String systemInstruction(ModelRequest request) {
+        List<String> sections = new ArrayList<>();
+        if (request.system() != null && !request.system().isBlank()) sections.add(request.system());
+        if (!request.documents().isEmpty()) {
+            var sources = new StringBuilder("Use the numbered sources below where they help. When a sentence relies"
+                    + " on a source, cite it right after that sentence as [n], where n is the source's number;"
+                    + " cite only these numbers.");
+            for (int i = 0; i < request.documents().size(); i++) {
+                Document d = request.documents().get(i);
+                sources.append("\n\n[").append(i + 1).append("] ").append(d.title() == null ? "" : d.title())
+                        .append('\n').append(d.text() == null ? "" : d.text());
+            }
+            sections.add(sources.toString());
+        }
+        return sections.isEmpty() ? null : String.join("\n\n", sections);
+    }
+
+    /** One answer being read: hands text on as it comes and remembers how the answer ended. */
+    private static final class Answer implements ProviderHttp.EventHandler {
+        private final TextSink sink;
+        private final StringBuilder text = new StringBuilder();
+        /** A bare JSON object being collected line by line, and how many of its braces are open. */
+        private final StringBuilder bare = new StringBuilder();
+        private int openBraces;
+        private JsonNode lastUsage;
+        private String finishReason;
+
+        Answer(TextSink sink) {
+            this.sink = sink;
+        }
+
+        /** Returns false at the event that carries a finishReason: that is Gemini's end of the answer. */
+        @Override
+        public boolean onEvent(SseEvent event) throws ProviderException {
+            JsonNode json = parse(event.data());
+            JsonNode error = json.get("error");
+            if (error != null && error.isObject()) throw streamError(error);
+            if (json.path("usageMetadata").isObject()) lastUsage = json.get("usageMetadata");
+            String blockReason = json.path("promptFeedback").path("blockReason").textValue();
+            if (blockReason != null) throw promptBlocked(blockReason, json.path("promptFeedback"));
+
+            JsonNode candidate = json.path("candidates").path(0);
+            for (JsonNode part : candidate.path("content").path("parts")) {
+                // Thought summaries (sent only when asked for) are the model's notes, not its answer.
+                if (part.path("thought").asBoolean(false)) continue;
+                String piece = part.path("text").textValue();
+                if (piece != null && !piece.isEmpty()) {
+                    text.append(piece);
+                    sink.text(piece);
+                }
+            }
+            String reason = candidate.path("finishReason").textValue();
+            if (reason == null) return true;
+            finishReason = switch (reason) {
+                case "STOP" -> "stop";
+                case "MAX_TOKENS" -> "length";
+                // Every other reason (SAFETY, RECITATION, … and any added later) means the model
+                // stopped before its answer was done: report it, after the text so far has streamed.
+                default -> throw answerStopped(reason, candidate);
+            };
+            return false;
+        }
+
+        /**
+         * A line that is not part of any event. An error that happens after the stream has begun
+         * is written as a bare, pretty-printed JSON object, one line at a time, not as a
+         * {@code data:} event (google-genai's {@code _iter_response_stream} reads it the same way):
+         * collect its lines until the braces balance, then read it as an event. Other stray lines
+         * are ignored, as SSE ignores them.
+         *
+         * <p>ProviderHttp hands such lines over through {@code EventHandler.onOtherLine}; a
+         * ProviderHttp without that hook drops them, and the stream then ends as "ended before a
+         * finishReason".
+         */
+        public boolean onOtherLine(String line) throws ProviderException {
+            if (bare.isEmpty() && !line.strip().startsWith("{")) return true;
+            bare.append(line).append('\n');
+            openBraces += braceBalance(line);
+            if (openBraces > 0) return true;
+            String json = bare.toString();
+            bare.setLength(0);
+            openBraces = 0;
+            return onEvent(new SseEvent("", "message", json));
+        }
+
+        /** Opening minus closing braces in one line of JSON, not counting those inside strings. */
+        private static int braceBalance(String line) {
+            int balance = 0;
+            boolean inString = false;
+            for (int i = 0; i < line.length(); i++) {
+                char c = line.charAt(i);
+                if (inString) {
+                    if (c == '\\') i++;
+                    else if (c == '"') inString = false;
+                } else if (c == '"') {
+                    inString = true;
+                } else if (c == '{') {
+                    balance++;
+                } else if (c == '}') {
+                    balance--;
+                }
+            }
+            return balance;
+        }
+
+        /**
+         * The last usageMetadata (each one counts everything so far, so summing would overcount).
+         * Thinking models bill their thoughts as output, so thoughtsTokenCount is added to the
+         * answer's candidatesTokenCount.
+         */
+        Usage usage(ModelRequest request) {
+            if (lastUsage == null) {
+                var prompt = new StringBuilder(request.system() == null ? "" : request.system());
+                request.messages().forEach(m -> prompt.append('\n').append(m.content()));
+                request.documents().forEach(d -> prompt.append('\n').append(d.title()).append('\n').append(d.text()));
+                return new Usage(Usage.estimateTokens(prompt.toString()), Usage.estimateTokens(text.toString()), true);
+            }
+            return new Usage(lastUsage.path("promptTokenCount").asLong(0),
+                    lastUsage.path("candidatesTokenCount").asLong(0) + lastUsage.path("thoughtsTokenCount").asLong(0),
+                    false);
+        }
+
+        private static JsonNode parse(String data) throws ProviderException {
+            try {
+                JsonNode json = JSON.readTree(data);
+                if (json != null && json.isObject()) return json;
+            } catch (JsonProcessingException e) {
+                throw new ProviderException(ProviderException.Kind.PROTOCOL, "gemini sent an event that is not valid JSON ("
+                        + e.getOriginalMessage() + "): " + quote(data), null, e);
+            }
+            throw new ProviderException(ProviderException.Kind.PROTOCOL,
+                    "gemini sent an event that is not a JSON object: " + quote(data));
+        }
+
+        private static ProviderException streamError(JsonNode error) {
+            String status = error.path("status").asText("");
+            int code = error.path("code").asInt(0);
+            ProviderException.Kind kind = switch (status) {
+                case "RESOURCE_EXHAUSTED" -> ProviderException.Kind.RATE_LIMITED;
+                case "UNAVAILABLE", "INTERNAL" -> ProviderException.Kind.UNAVAILABLE;
+                case "PERMISSION_DENIED", "UNAUTHENTICATED" -> ProviderException.Kind.AUTH;
+                case "INVALID_ARGUMENT", "FAILED_PRECONDITION", "NOT_FOUND" -> ProviderException.Kind.BAD_REQUEST;
+                case "DEADLINE_EXCEEDED" -> ProviderException.Kind.TIMEOUT;
+                // An unknown status: classify by its HTTP code, as a refused request would be.
+                default -> code == 429 ? ProviderException.Kind.RATE_LIMITED
+                        : code == 401 || code == 403 ? ProviderException.Kind.AUTH
+                        : code >= 400 && code < 500 ? ProviderException.Kind.BAD_REQUEST
+                        : ProviderException.Kind.UNAVAILABLE;
+            };
+            String message = error.path("message").asText("(no message)");
+            return new ProviderException(kind, "gemini reported an error mid-answer: " + message
+                    + (status.isEmpty() ? "" : " (" + status + (code == 0 ? "" : " " + code) + ")"));
+        }
+
+        private static ProviderException promptBlocked(String reason, JsonNode feedback) {
+            String explanation = feedback.path("blockReasonMessage").textValue();
+            return new ProviderException(ProviderException.Kind.REFUSED, "gemini refused the prompt: blockReason "
+                    + reason + (explanation == null ? "" : " (" + explanation + ")")
+                    + "; rephrase the input, the system prompt or the documents");
+        }
+
+        private ProviderException answerStopped(String reason, JsonNode candidate) {
+            var flagged = new ArrayList<String>();
+            for (JsonNode rating : candidate.path("safetyRatings")) {
+                if (rating.path("blocked").asBoolean(false)) flagged.add(rating.path("category").asText());
+            }
+            return new ProviderException(ProviderException.Kind.REFUSED, "gemini stopped the answer after "
+                    + text.length() + " characters: finishReason " + reason + " ("
+                    + STOPPED_BECAUSE.getOrDefault(reason, "a reason Weft does not know")
+                    + (flagged.isEmpty() ? "" : ": " + String.join(", ", flagged)) + ")");
+        }
+
+        private static String quote(String data) {
+            if (data.length() <= QUOTE) return data;
+            int end = Character.isHighSurrogate(data.charAt(QUOTE - 1)) ? QUOTE - 1 : QUOTE; // never half a character
+            return data.substring(0, end) + "… (" + data.length() + " characters)";
+        }
+    }
+}

@@ -126,6 +126,13 @@ public record Settings(
         }
     }
 
+    /** A duration as a person writes it: {@code 300 ms}, {@code 30 s}, {@code 10 min}. */
+    public static String human(Duration d) {
+        if (d.toMillis() < 1000) return d.toMillis() + " ms";
+        if (d.toSeconds() < 120 || d.toSeconds() % 60 != 0) return d.toSeconds() + " s";
+        return d.toMinutes() + " min";
+    }
+
     static Duration parseDuration(String text) {
         String t = text.strip().toLowerCase(java.util.Locale.ROOT);
         int unitAt = 0;

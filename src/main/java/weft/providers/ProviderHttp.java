@@ -2,6 +2,7 @@ package weft.providers;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import weft.config.Settings;
 import weft.sse.SseEvent;
 import weft.sse.SseParser;
 
@@ -12,6 +13,7 @@ import java.net.ConnectException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
@@ -128,19 +130,25 @@ public final class ProviderHttp {
 
     private ProviderException silent(String provider) {
         return new ProviderException(ProviderException.Kind.TIMEOUT, provider + " sent nothing for "
-                + options.idleTimeout().toSeconds() + " s (WEFT_UPSTREAM_IDLE_TIMEOUT); the connection was closed");
+                + Settings.human(options.idleTimeout()) + " (WEFT_UPSTREAM_IDLE_TIMEOUT); the connection was closed");
     }
 
     /** Sends the request, retrying refusals worth retrying; returns a 200 whose body is unread. */
     private HttpResponse<InputStream> send(String provider, HttpRequest request) throws IOException, InterruptedException {
+        // The idle timeout also bounds the wait for the answer's headers: a provider that accepts
+        // the connection and never answers must not hold a run until its own time limit.
+        HttpRequest timed = HttpRequest.newBuilder(request, (name, value) -> true).timeout(options.idleTimeout()).build();
         for (int attempt = 0; ; attempt++) {
             ProviderException failure;
             try {
-                HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+                HttpResponse<InputStream> response = client.send(timed, HttpResponse.BodyHandlers.ofInputStream());
                 if (response.statusCode() == 200) return response;
                 failure = refusal(provider, response);
-            } catch (ConnectException | HttpTimeoutException e) {
+            } catch (HttpConnectTimeoutException | ConnectException | SSLException e) {
                 failure = unreachable(provider, request, e);
+            } catch (HttpTimeoutException e) {
+                failure = new ProviderException(ProviderException.Kind.TIMEOUT, provider + " accepted the request but sent no answer within "
+                        + Settings.human(options.idleTimeout()) + " (WEFT_UPSTREAM_IDLE_TIMEOUT)", null, e);
             }
             if (!failure.retryable() || attempt >= options.retries()) throw failure;
             Thread.sleep(backoff(attempt, failure.retryAfter()));
@@ -154,6 +162,10 @@ public final class ProviderHttp {
         if (root instanceof UnresolvedAddressException || root instanceof java.net.UnknownHostException) {
             return new ProviderException(ProviderException.Kind.UNAVAILABLE, "cannot resolve the host of " + where
                     + " for " + provider + ": check its base URL", null, e);
+        }
+        if (e instanceof HttpConnectTimeoutException && "https".equals(request.uri().getScheme())) {
+            return new ProviderException(ProviderException.Kind.UNAVAILABLE, "the connection or TLS handshake with "
+                    + where + " did not complete for " + provider + ": check the host, and http:// versus https://", null, e);
         }
         if (root instanceof SSLException) {
             return new ProviderException(ProviderException.Kind.UNAVAILABLE, "TLS with " + where + " failed for "

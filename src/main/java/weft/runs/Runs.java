@@ -2,6 +2,7 @@ package weft.runs;
 
 import weft.agents.LlmAgent;
 import weft.agents.Transcript;
+import weft.config.Settings;
 import weft.events.RunEvent;
 import weft.metrics.Metrics;
 import weft.providers.ChatMessage;
@@ -214,7 +215,7 @@ public final class Runs {
                 metrics.error(error.code());
             } else if (status == RunStatus.TIMED_OUT) {
                 log.append(new RunEvent.Error("timed_out", "the run took longer than its limit of "
-                        + limits.runTimeout().toSeconds() + " s", false, null));
+                        + Settings.human(limits.runTimeout()) + " (WEFT_RUN_TIMEOUT)", false, null));
                 metrics.error("timed_out");
             }
             if (transcript.started() && !transcript.completed()) {

@@ -28,6 +28,10 @@ import java.util.Map;
  */
 public final class TestServer implements AutoCloseable {
     public static final ObjectMapper JSON = new ObjectMapper();
+    /** One timer thread for every provider the tests build: a thread per provider would pile up. */
+    private static final java.util.concurrent.ScheduledExecutorService PROVIDER_TIMERS =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().name("test provider timers").daemon().factory());
 
     private final Weft weft;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -68,9 +72,7 @@ public final class TestServer implements AutoCloseable {
     public static ProviderHttp providerHttp(Duration idleTimeout, int retries, Duration backoff) {
         var client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
-        var timers = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("test provider timers").daemon().factory());
-        return new ProviderHttp(client, timers, new ProviderHttp.Options(idleTimeout, retries, backoff));
+        return new ProviderHttp(client, PROVIDER_TIMERS, new ProviderHttp.Options(idleTimeout, retries, backoff));
     }
 
     public URI uri(String path) {

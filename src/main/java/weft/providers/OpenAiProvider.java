@@ -1,0 +1,255 @@
+package weft.providers;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import weft.sse.SseEvent;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpRequest;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * OpenAI's Chat Completions API, streamed, and every server that imitates it (Ollama, vLLM,
+ * llama.cpp, OpenRouter …): point the base URL at one of those and leave the key out.
+ *
+ * <p>The answer is a stream of {@code data:} events, each a {@code chat.completion.chunk} whose
+ * {@code choices[0].delta.content} is the next piece of text. Asked for
+ * {@code stream_options.include_usage}, OpenAI adds one last chunk with empty {@code choices}
+ * and the usage; {@code data: [DONE]} ends the stream. A failure after the 200 has gone out
+ * arrives as an {@code {"error":{…}}} object in the stream itself.
+ *
+ * <p>Sending, retrying, the idle timeout and reading the SSE off the socket are
+ * {@link ProviderHttp}'s; this class only writes the request and reads the chunks.
+ */
+public final class OpenAiProvider implements Provider {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** How much of a bad event an error message quotes. */
+    private static final int QUOTE = 100;
+
+    private final ProviderHttp http;
+    private final URI endpoint;
+    private final String apiKey;
+    private final String defaultModel;
+    private final String tokenLimitField;
+
+    /**
+     * @param baseUrl      as the official SDKs' {@code OPENAI_BASE_URL}, e.g. {@code https://api.openai.com/v1}
+     *                     or {@code http://localhost:11434/v1} for Ollama
+     * @param apiKey       null or blank for a local server that wants none: then no
+     *                     {@code Authorization} header is sent at all
+     * @param defaultModel the model used when a run names none
+     */
+    public OpenAiProvider(ProviderHttp http, String baseUrl, String apiKey, String defaultModel) {
+        this.http = http;
+        this.endpoint = endpoint(baseUrl);
+        this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey.strip();
+        this.defaultModel = defaultModel;
+        this.tokenLimitField = tokenLimitField(endpoint);
+    }
+
+    private static URI endpoint(String baseUrl) {
+        if (baseUrl == null || baseUrl.isBlank()) {
+            throw new IllegalArgumentException("OPENAI_BASE_URL is empty: use e.g. https://api.openai.com/v1");
+        }
+        String base = baseUrl.strip();
+        while (base.endsWith("/")) base = base.substring(0, base.length() - 1);
+        try {
+            URI uri = new URI(base + "/chat/completions");
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
+                throw new IllegalArgumentException("OPENAI_BASE_URL '" + baseUrl
+                        + "' is not an http(s) URL with a host: use e.g. https://api.openai.com/v1");
+            }
+            return uri;
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("OPENAI_BASE_URL '" + baseUrl + "' is not a valid URL: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The name of the output limit. OpenAI deprecated {@code max_tokens} for
+     * {@code max_completion_tokens}, and its reasoning models (o1, o3, gpt-5 …) refuse a request
+     * that carries {@code max_tokens} at all, so sending both is no way out. The servers that
+     * imitate OpenAI read {@code max_tokens}; some of them (Ollama, llama.cpp builds before
+     * 2026, LM Studio) ignore {@code max_completion_tokens}, which would silently lift the limit.
+     * So: OpenAI itself (and Azure OpenAI) get the current name, every other server the one
+     * they all understand.
+     */
+    static String tokenLimitField(URI endpoint) {
+        String host = endpoint.getHost().toLowerCase(Locale.ROOT);
+        boolean openAi = host.equals("api.openai.com") || host.endsWith(".openai.azure.com");
+        return openAi ? "max_completion_tokens" : "max_tokens";
+    }
+
+    @Override
+    public String name() {
+        return "openai";
+    }
+
+    @Override
+    public String defaultModel() {
+        return defaultModel;
+    }
+
+    @Override
+    public Completion complete(ModelRequest request, TextSink sink) throws IOException, InterruptedException {
+        ObjectNode body = body(request);
+        var builder = HttpRequest.newBuilder(endpoint)
+                .header("Accept", "text/event-stream")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+        if (apiKey != null) builder.header("Authorization", "Bearer " + apiKey);
+
+        var answer = new Answer(sink);
+        if (!http.stream(name(), builder.build(), answer::onEvent)) {
+            throw new ProviderException(ProviderException.Kind.PROTOCOL, "the stream from " + endpoint
+                    + " ended before [DONE]: the answer may be cut short");
+        }
+        return answer.completion(promptText(body));
+    }
+
+    /** The Chat Completions request: the system message (with the documents), the history, the input. */
+    private ObjectNode body(ModelRequest request) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("model", request.model());
+        ArrayNode messages = body.putArray("messages");
+        String system = systemPrompt(request.system(), request.documents());
+        if (system != null) messages.addObject().put("role", "system").put("content", system);
+        for (ChatMessage m : request.messages()) {
+            messages.addObject().put("role", m.role() == ChatMessage.Role.USER ? "user" : "assistant")
+                    .put("content", m.content());
+        }
+        body.put("stream", true);
+        // Without this OpenAI reports no usage at all in a streamed answer.
+        body.putObject("stream_options").put("include_usage", true);
+        if (request.maxTokens() != null) body.put(tokenLimitField, request.maxTokens());
+        return body;
+    }
+
+    /**
+     * The system prompt, with the documents appended as a numbered list the model is told to
+     * cite as [n]: the numbering is the one Weft's citation events use.
+     */
+    static String systemPrompt(String system, List<Document> documents) {
+        if (documents.isEmpty()) return system == null || system.isBlank() ? null : system;
+        var prompt = new StringBuilder();
+        if (system != null && !system.isBlank()) prompt.append(system).append("\n\n");
+        prompt.append("Answer using the numbered sources below. Cite a source by its number in square brackets,")
+                .append(" such as [1], right after the statement it supports; cite only these sources.");
+        for (int i = 0; i < documents.size(); i++) {
+            Document d = documents.get(i);
+            prompt.append("\n\n[").append(i + 1).append("] ").append(d.title()).append('\n').append(d.text());
+        }
+        return prompt.toString();
+    }
+
+    /** Everything the model read, for estimating input tokens when the server reports none. */
+    private static String promptText(ObjectNode body) {
+        var text = new StringBuilder();
+        body.path("messages").forEach(m -> text.append(m.path("content").asText()).append('\n'));
+        return text.toString();
+    }
+
+    /** Reads one answer's chunks; lives for one call, on the provider's thread. */
+    private static final class Answer {
+        private final TextSink sink;
+        private final StringBuilder text = new StringBuilder();
+        private String finishReason;
+        private Usage usage;
+
+        Answer(TextSink sink) {
+            this.sink = sink;
+        }
+
+        /** Returns false at {@code [DONE]}: the answer is complete. */
+        boolean onEvent(SseEvent event) throws ProviderException {
+            String data = event.data();
+            if (data.strip().equals("[DONE]")) return false;
+            JsonNode chunk = parse(data);
+            JsonNode error = chunk.get("error");
+            if (error != null && !error.isNull()) throw streamError(error);
+            // Some compatible servers name the event instead of wrapping the object.
+            if (event.type().equals("error")) throw streamError(chunk);
+            for (JsonNode choice : chunk.path("choices")) {
+                // With n = 1 there is one choice, index 0; anything else is not this answer.
+                if (choice.path("index").asInt(0) != 0) continue;
+                JsonNode content = choice.path("delta").path("content");
+                if (content.isTextual() && !content.asText().isEmpty()) {
+                    text.append(content.asText());
+                    sink.text(content.asText());
+                }
+                JsonNode finish = choice.path("finish_reason");
+                if (finish.isTextual()) {
+                    finishReason = finish.asText();
+                    if (finishReason.equals("content_filter")) {
+                        throw new ProviderException(ProviderException.Kind.REFUSED, "openai's content filter stopped"
+                                + " the answer (finish_reason content_filter) after " + text.length() + " characters");
+                    }
+                }
+            }
+            // OpenAI sends usage in a chunk of its own; compatible servers may put it in the last
+            // content chunk, or in every chunk (cumulative): the last one seen is the total.
+            JsonNode reported = chunk.path("usage");
+            if (reported.isObject()) {
+                usage = new Usage(reported.path("prompt_tokens").asLong(), reported.path("completion_tokens").asLong(), false);
+            }
+            return true;
+        }
+
+        private JsonNode parse(String data) throws ProviderException {
+            try {
+                JsonNode chunk = JSON.readTree(data);
+                if (chunk != null && chunk.isObject()) return chunk;
+            } catch (JsonProcessingException notJson) {
+                // reported below, with the data
+            }
+            throw new ProviderException(ProviderException.Kind.PROTOCOL,
+                    "openai sent an event that is not a JSON object: " + quote(data));
+        }
+
+        /** The server's usage, or an estimate from the text when it never sent any. */
+        Completion completion(String prompt) {
+            Usage counted = usage != null ? usage
+                    : new Usage(Usage.estimateTokens(prompt), Usage.estimateTokens(text.toString()), true);
+            return new Completion(counted, finishReason);
+        }
+    }
+
+    /**
+     * An {@code error} object inside a 200 stream, classified by its {@code type} or {@code code}
+     * (OpenAI uses names such as {@code server_error}; OpenRouter puts the HTTP status in
+     * {@code code}), carrying the provider's own message.
+     */
+    static ProviderException streamError(JsonNode error) {
+        String type = error.path("type").asText("");
+        String code = error.path("code").asText("");
+        int status = error.path("code").isInt() ? error.path("code").asInt() : 0;
+        String names = (type + " " + code).toLowerCase(Locale.ROOT);
+        ProviderException.Kind kind;
+        if (status == 429 || names.contains("rate_limit")) {
+            kind = ProviderException.Kind.RATE_LIMITED;
+        } else if (status >= 500 || names.contains("server_error") || names.contains("overloaded")
+                || names.contains("unavailable") || names.contains("timeout")) {
+            kind = ProviderException.Kind.UNAVAILABLE;
+        } else if (status == 401 || status == 403 || names.contains("invalid_api_key") || names.contains("authentication")) {
+            kind = ProviderException.Kind.AUTH;
+        } else {
+            kind = ProviderException.Kind.BAD_REQUEST;
+        }
+        String message = error.path("message").isTextual() ? error.path("message").asText() : quote(error.toString());
+        String label = type.isEmpty() ? code : type;
+        return new ProviderException(kind, "openai reported an error mid-answer"
+                + (label.isEmpty() ? "" : " (" + label + ")") + ": " + message);
+    }
+
+    private static String quote(String data) {
+        String oneLine = data.replace("\n", "\\n");
+        return "'" + (oneLine.length() > QUOTE ? oneLine.substring(0, QUOTE) + "…" : oneLine) + "'";
+    }
+}

@@ -6,7 +6,10 @@ import weft.config.Settings;
 import weft.http.Api;
 import weft.metrics.Metrics;
 import weft.providers.DemoProvider;
+import weft.providers.GeminiProvider;
+import weft.providers.OpenAiProvider;
 import weft.providers.Provider;
+import weft.providers.ProviderHttp;
 import weft.providers.Providers;
 import weft.runs.Runs;
 import weft.store.InMemoryEventLog;
@@ -14,8 +17,12 @@ import weft.store.InMemorySessionStore;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Weft's whole wiring on one screen. A request's path: {@link Api} routes it; a new run is
@@ -31,14 +38,15 @@ public final class Main {
             System.setProperty("sun.net.httpserver.nodelay", "true");
         }
         Settings settings;
+        Weft weft;
         try {
             settings = Settings.load(System.getenv(), args);
+            weft = start(settings);
         } catch (IllegalArgumentException badSetting) {
             System.err.println("weft: " + badSetting.getMessage());
             System.exit(2);
             return;
         }
-        Weft weft = start(settings);
         Runtime.getRuntime().addShutdownHook(new Thread(weft::shutdown, "weft shutdown"));
         System.out.printf("weft listening on http://%s:%d (provider %s)%n",
                 settings.host(), weft.port(), weft.providers().defaultProvider().name());
@@ -46,16 +54,20 @@ public final class Main {
 
     /** Builds every part from the settings and starts serving. */
     public static Weft start(Settings settings) throws IOException {
-        return start(settings, List.of(new DemoProvider(settings.demoTimeToFirstToken(), settings.demoTokensPerSecond())));
+        var timers = newTimers();
+        return start(settings, configuredProviders(settings, timers), timers);
     }
 
     /** As {@link #start(Settings)}, with the given providers (tests add scripted ones). */
     public static Weft start(Settings settings, List<Provider> available) throws IOException {
+        return start(settings, available, newTimers());
+    }
+
+    private static Weft start(Settings settings, List<Provider> available, ScheduledExecutorService timers)
+            throws IOException {
         var metrics = new Metrics();
         var sessions = new InMemorySessionStore();
-        var providers = new Providers(available,
-                settings.defaultProvider() != null ? settings.defaultProvider() : "demo");
-        var timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("weft timers").daemon().factory());
+        var providers = new Providers(available, settings.defaultProvider());
         var runs = new Runs(new InMemoryEventLog(), sessions, providers, metrics, timers, new Runs.Limits(
                 settings.runTimeout(), settings.runRetention(), settings.disconnectGrace(),
                 settings.maxActiveRuns(), settings.maxInputChars(), settings.rateLimitPerMinute()));
@@ -67,5 +79,37 @@ public final class Main {
         server.setExecutor(handlers);
         server.start();
         return new Weft(server, runs, providers, timers, handlers, settings.shutdownGrace());
+    }
+
+    /**
+     * The demo model, always, and each real provider whose key (or, for OpenAI-compatible
+     * servers, base URL) is set. They share one HTTP client on HTTP/1.1: every answer streams
+     * on a connection of its own, so cancelling a run closes exactly that TCP connection and
+     * the provider stops generating.
+     */
+    static List<Provider> configuredProviders(Settings s, ScheduledExecutorService timers) {
+        var client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10)).executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+        var http = new ProviderHttp(client, timers, new ProviderHttp.Options(
+                s.upstreamIdleTimeout(), s.providerRetries(), s.providerBackoff()));
+        var providers = new ArrayList<Provider>();
+        providers.add(new DemoProvider(s.demoTimeToFirstToken(), s.demoTokensPerSecond()));
+        if (s.openaiApiKey() != null || s.openaiBaseUrl() != null) {
+            providers.add(new OpenAiProvider(http, orElse(s.openaiBaseUrl(), "https://api.openai.com/v1"),
+                    s.openaiApiKey(), s.openaiModel()));
+        }
+        if (s.geminiApiKey() != null) {
+            providers.add(new GeminiProvider(http, orElse(s.geminiBaseUrl(), "https://generativelanguage.googleapis.com"),
+                    s.geminiApiKey(), s.geminiModel()));
+        }
+        return providers;
+    }
+
+    private static ScheduledExecutorService newTimers() {
+        return Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("weft timers").daemon().factory());
+    }
+
+    private static String orElse(String value, String fallback) {
+        return value != null ? value : fallback;
     }
 }

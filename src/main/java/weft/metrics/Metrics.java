@@ -19,6 +19,10 @@ public final class Metrics {
     private final Counter runsEnded = new Counter("weft_runs_ended_total", "Runs ended, by final status.", "status");
     private final Counter deltas = new Counter("weft_deltas_streamed_total", "Delta events written to clients.", null);
     private final Counter errors = new Counter("weft_errors_total", "Errors, in and outside streams, by code.", "code");
+    private final Counter tokensGenerated = new Counter("weft_tokens_generated_total",
+            "Output tokens providers generated (as they reported them, estimated when a call was cut short).", "provider");
+    private final Counter tokensDelivered = new Counter("weft_tokens_delivered_total",
+            "Output tokens of the text that was streamed to clients.", "provider");
     private final Counter streamsOpened = new Counter("weft_streams_opened_total", "SSE streams opened.", null);
     private final Counter streamsClosed = new Counter("weft_streams_closed_total", "SSE streams closed.", null);
     private final Histogram firstToken = new Histogram("weft_time_to_first_token_seconds",
@@ -47,6 +51,12 @@ public final class Metrics {
 
     public void error(String code) { errors.add(code, 1); }
 
+    /** An agent's call ended: what its provider generated, and how much of that reached clients. */
+    public void tokens(String provider, long generated, long delivered) {
+        tokensGenerated.add(provider, generated);
+        tokensDelivered.add(provider, delivered);
+    }
+
     public void streamOpened() { streamsOpened.add("", 1); }
 
     public void streamClosed() { streamsClosed.add("", 1); }
@@ -73,6 +83,8 @@ public final class Metrics {
         streamsOpened.render(out);
         streamsClosed.render(out);
         deltas.render(out);
+        tokensGenerated.render(out);
+        tokensDelivered.render(out);
         errors.render(out);
         firstToken.render(out);
         runDuration.render(out);

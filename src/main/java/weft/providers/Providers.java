@@ -21,11 +21,18 @@ public final class Providers {
     private final Map<String, Provider> available = new LinkedHashMap<>();
     private final String defaultName;
 
+    /**
+     * @param defaultName {@code WEFT_PROVIDER}; when null, the first real provider configured,
+     *                    else {@code demo}
+     */
     public Providers(List<Provider> providers, String defaultName) {
         providers.forEach(p -> available.put(p.name(), p));
+        if (defaultName == null) {
+            defaultName = available.keySet().stream().filter(name -> !name.equals("demo")).findFirst().orElse("demo");
+        }
         if (!available.containsKey(defaultName)) {
-            throw new IllegalArgumentException("WEFT_PROVIDER=" + defaultName + " is not available; available: "
-                    + String.join(", ", available.keySet()));
+            throw new IllegalArgumentException("WEFT_PROVIDER=" + defaultName + " is not available: "
+                    + whyUnavailable(defaultName));
         }
         this.defaultName = defaultName;
     }

@@ -221,6 +221,11 @@ public final class Runs {
             if (transcript.started() && !transcript.completed()) {
                 log.append(new RunEvent.AgentCompleted(agent.name(), output, usage));
             }
+            if (transcript.started()) {
+                // A completed call delivered all it generated; one cut short, only what was streamed.
+                long delivered = transcript.completed() ? usage.outputTokens() : Usage.estimateTokens(output);
+                metrics.tokens(agent.provider().name(), usage.outputTokens(), delivered);
+            }
             sessions.append(run.sessionId(), List.of(
                     new StoredMessage("user", input, "completed", run.id()),
                     new StoredMessage("assistant", output, status.messageStatus(), run.id())));

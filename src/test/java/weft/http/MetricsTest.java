@@ -32,6 +32,8 @@ class MetricsTest {
         double completed = server.metric("weft_runs_ended_total{status=\"completed\"}");
         double deltas = server.metric("weft_deltas_streamed_total");
         double notFound = server.metric("weft_errors_total{code=\"not_found\"}");
+        double generated = server.metric("weft_tokens_generated_total{provider=\"script\"}");
+        double delivered = server.metric("weft_tokens_delivered_total{provider=\"script\"}");
         try (SseStream stream = server.streamRun("{\"input\":\"hi\",\"provider\":\"script\"}")) {
             stream.readToDone();
         }
@@ -41,6 +43,8 @@ class MetricsTest {
         assertEquals(deltas + 4, server.metric("weft_deltas_streamed_total"));
         assertEquals(notFound + 1, server.metric("weft_errors_total{code=\"not_found\"}"));
         assertEquals(0, server.metric("weft_active_runs"));
+        assertEquals(generated + 4, server.metric("weft_tokens_generated_total{provider=\"script\"}"));
+        assertEquals(delivered + 4, server.metric("weft_tokens_delivered_total{provider=\"script\"}"));
     }
 
     @Test

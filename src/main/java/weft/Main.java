@@ -5,6 +5,7 @@ import weft.auth.Authenticator;
 import weft.config.Settings;
 import weft.http.Api;
 import weft.metrics.Metrics;
+import weft.providers.AnthropicProvider;
 import weft.providers.DemoProvider;
 import weft.providers.GeminiProvider;
 import weft.providers.OpenAiProvider;
@@ -14,6 +15,7 @@ import weft.providers.Providers;
 import weft.runs.Runs;
 import weft.store.InMemoryEventLog;
 import weft.store.InMemorySessionStore;
+import weft.workflows.Workflows;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -68,7 +70,7 @@ public final class Main {
         var metrics = new Metrics();
         var sessions = new InMemorySessionStore();
         var providers = new Providers(available, settings.defaultProvider());
-        var runs = new Runs(new InMemoryEventLog(), sessions, providers, metrics, timers, new Runs.Limits(
+        var runs = new Runs(new InMemoryEventLog(), sessions, providers, new Workflows(List.of()), metrics, timers, new Runs.Limits(
                 settings.runTimeout(), settings.runRetention(), settings.disconnectGrace(),
                 settings.maxActiveRuns(), settings.maxInputChars(), settings.rateLimitPerMinute()));
 
@@ -97,6 +99,10 @@ public final class Main {
         if (s.openaiApiKey() != null || s.openaiBaseUrl() != null) {
             providers.add(new OpenAiProvider(http, orElse(s.openaiBaseUrl(), "https://api.openai.com/v1"),
                     s.openaiApiKey(), s.openaiModel()));
+        }
+        if (s.anthropicApiKey() != null) {
+            providers.add(new AnthropicProvider(http, orElse(s.anthropicBaseUrl(), "https://api.anthropic.com"),
+                    s.anthropicApiKey(), s.anthropicModel()));
         }
         if (s.geminiApiKey() != null) {
             providers.add(new GeminiProvider(http, orElse(s.geminiBaseUrl(), "https://generativelanguage.googleapis.com"),

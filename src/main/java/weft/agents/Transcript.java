@@ -10,8 +10,9 @@ import weft.providers.Usage;
 public final class Transcript {
     private final String agent;
     private final StringBuilder text = new StringBuilder();
-    private boolean started;
-    private Usage usage;
+    private volatile boolean started;
+    private volatile boolean reported;
+    private volatile Usage usage;
 
     public Transcript(String agent) {
         this.agent = agent;
@@ -28,7 +29,15 @@ public final class Transcript {
 
     void append(String delta) { text.append(delta); }
 
-    void complete(Usage reported) { usage = reported; }
+    void complete(Usage reported) {
+        usage = reported;
+        this.reported = true;
+    }
+
+    /** The agent's {@code agent_completed} event has been written (by the agent, or for it). */
+    public boolean reported() { return reported; }
+
+    public void markReported() { reported = true; }
 
     /** Whether the agent finished and its provider reported usage. */
     public boolean completed() { return usage != null; }

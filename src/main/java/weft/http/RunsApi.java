@@ -69,10 +69,10 @@ final class RunsApi {
 
     private void cancel(Request request) throws IOException {
         Run run = find(request);
-        Run.StopResult result = runs.cancel(run);
+        var result = runs.cancel(run);
         if (!result.accepted()) {
-            throw new HttpError(409, "conflict", "run " + run.id() + " has already ended: " + result.status().wire(),
-                    Map.of(), Map.of("run_id", run.id(), "status", result.status().wire()));
+            throw new HttpError(409, "conflict", "run " + run.id() + " has already ended: " + result.outcome().wire(),
+                    Map.of(), Map.of("run_id", run.id(), "status", result.outcome().wire()));
         }
         Json.send(request.exchange(), 202, Json.object().put("run_id", run.id()).put("status", "cancelling"));
     }

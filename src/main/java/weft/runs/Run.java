@@ -1,6 +1,11 @@
 package weft.runs;
 
 import weft.providers.Usage;
+import weft.workflows.AgentStopped;
+import weft.workflows.Stopper;
+import weft.workflows.WorkflowRun;
+
+import java.util.Optional;
 import weft.store.RunLog;
 
 import java.util.concurrent.CompletableFuture;
@@ -9,11 +14,8 @@ import java.util.concurrent.CompletableFuture;
  * One run: its identity, its event log, and the few facts that change while it runs.
  *
  * <p>A run is executed by its own virtual thread, the owner of its {@code StructuredTaskScope}.
- * To cancel, another thread records why ({@link #requestStop}) and interrupts the owner while it
- * waits in {@code join()}; leaving the scope then cancels every subtask. The owner is
- * interrupted only while it is inside the scope, never while it writes the run's final events,
- * and a stop that comes too late is refused with the status the run ends with, so a cancel
- * racing the run's own end always gets a consistent answer.
+ * {@link #requestStop} interrupts that owner while it waits in the scope, which cancels every
+ * agent of the run; the {@link Stopper} makes a stop racing the run's own end harmless.
  */
 public final class Run {
     private final String id;
@@ -26,11 +28,10 @@ public final class Run {
     private final RunLog log;
     private final CompletableFuture<Run> finished = new CompletableFuture<>();
 
+    private final Stopper<RunStatus> stopper = new Stopper<>();
+    private WorkflowRun workflowRun;
+
     // Guarded by this.
-    private Thread ownerThread;
-    private boolean inScope;
-    private RunStatus stopReason;
-    private RunStatus finalStatus;
     private RunStatus status = RunStatus.RUNNING;
     private String output;
     private Usage usage = Usage.ZERO;
@@ -77,45 +78,29 @@ public final class Run {
         return status == RunStatus.RUNNING;
     }
 
-    /** The answer to a stop request: accepted, or refused because the run has ended (or is ending) with {@code status}. */
-    public record StopResult(boolean accepted, RunStatus status) {}
-
-    /** Asks the run to stop with {@code reason} ({@code CANCELLED}); harmless when it is already ending. */
-    public synchronized StopResult requestStop(RunStatus reason) {
-        if (finalStatus != null) return new StopResult(false, finalStatus);
-        if (stopReason == null) {
-            stopReason = reason;
-            if (inScope) ownerThread.interrupt();
-        }
-        return new StopResult(true, RunStatus.RUNNING);
+    /** Asks the run to stop with {@code reason}: accepted while it runs, else refused with how it ended. */
+    public Stopper.Answer<RunStatus> requestStop(RunStatus reason) {
+        return stopper.stop(reason);
     }
 
-    synchronized void setOwnerThread(Thread thread) {
-        ownerThread = thread;
+    /** Whether the run has been asked to stop: the workflow checks before each step. */
+    public boolean stopRequested() {
+        return stopper.stopRequested();
     }
 
-    /** Called by the owner before opening the scope; false if a stop came first. */
-    synchronized boolean enterScope() {
-        if (stopReason != null) return false;
-        inScope = true;
-        return true;
+    /** Set once, before the run's thread starts (which publishes it). */
+    void setWorkflow(WorkflowRun workflowRun) {
+        this.workflowRun = workflowRun;
     }
 
-    /**
-     * Called by the owner after the scope has closed: no interrupt can arrive after this, and
-     * a stop request that came in time wins over how the scope ended.
-     */
-    synchronized RunStatus leaveScope(RunStatus howTheScopeEnded) {
-        inScope = false;
-        Thread.interrupted();
-        finalStatus = stopReason != null ? stopReason : howTheScopeEnded;
-        return finalStatus;
+    /** Stops one agent of the run: see {@code POST /v1/runs/{id}/agents/{agent}/cancel}. */
+    public Optional<Stopper.Answer<AgentStopped.Outcome>> cancelAgent(String agent) {
+        return workflowRun.cancelAgent(agent);
     }
 
-    /** The run will not enter its scope (stopped before it began, or it could not start). */
-    synchronized RunStatus skipScope(RunStatus otherwise) {
-        finalStatus = stopReason != null ? stopReason : otherwise;
-        return finalStatus;
+    /** The owner thread's side of stopping: see {@link Stopper}. */
+    Stopper<RunStatus> stopper() {
+        return stopper;
     }
 
     synchronized void end(RunStatus status, String output, Usage usage) {

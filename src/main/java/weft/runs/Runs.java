@@ -1,14 +1,9 @@
 package weft.runs;
 
-import weft.agents.LlmAgent;
-import weft.agents.Transcript;
 import weft.config.Settings;
 import weft.events.RunEvent;
 import weft.metrics.Metrics;
 import weft.providers.ChatMessage;
-import weft.providers.ModelRequest;
-import weft.providers.Provider;
-import weft.providers.ProviderException;
 import weft.providers.Providers;
 import weft.providers.Usage;
 import weft.store.EventLog;
@@ -16,6 +11,13 @@ import weft.store.Ids;
 import weft.store.Session;
 import weft.store.SessionStore;
 import weft.store.StoredMessage;
+import weft.workflows.AgentStopped;
+import weft.workflows.Step;
+import weft.workflows.Stopper;
+import weft.workflows.Workflow;
+import weft.workflows.WorkflowException;
+import weft.workflows.WorkflowRun;
+import weft.workflows.Workflows;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,6 +48,7 @@ public final class Runs {
     private final EventLog eventLog;
     private final SessionStore sessions;
     private final Providers providers;
+    private final Workflows workflows;
     private final Metrics metrics;
     private final ScheduledExecutorService timers;
     private final Limits limits;
@@ -59,11 +62,12 @@ public final class Runs {
     public record Limits(Duration runTimeout, Duration retention, Duration disconnectGrace,
                          int maxActiveRuns, int maxInputChars, int runsPerMinutePerSubject) {}
 
-    public Runs(EventLog eventLog, SessionStore sessions, Providers providers, Metrics metrics,
+    public Runs(EventLog eventLog, SessionStore sessions, Providers providers, Workflows workflows, Metrics metrics,
                 ScheduledExecutorService timers, Limits limits) {
         this.eventLog = eventLog;
         this.sessions = sessions;
         this.providers = providers;
+        this.workflows = workflows;
         this.metrics = metrics;
         this.timers = timers;
         this.limits = limits;
@@ -88,13 +92,12 @@ public final class Runs {
             throw new Refusal(Refusal.Kind.TOO_LARGE, "'input' has " + request.input().length()
                     + " characters; the limit is " + limits.maxInputChars());
         }
-        if (!"chat".equals(request.workflow())) {
-            throw new Refusal(Refusal.Kind.NOT_FOUND, "unknown workflow '" + request.workflow()
-                    + "': GET /v1/workflows lists the ones this server has");
+        Workflow workflow = workflows.find(request.workflow(), request.system()).orElseThrow(
+                () -> new Refusal(Refusal.Kind.NOT_FOUND, "unknown workflow '" + request.workflow()
+                        + "': GET /v1/workflows lists the ones this server has"));
+        for (String name : providersNamed(workflow.root(), request.provider())) {
+            if (providers.find(name).isEmpty()) throw new Refusal(Refusal.Kind.INVALID, providers.whyUnavailable(name));
         }
-        Provider provider = request.provider() == null ? providers.defaultProvider()
-                : providers.find(request.provider()).orElseThrow(
-                        () -> new Refusal(Refusal.Kind.INVALID, providers.whyUnavailable(request.provider())));
         long wait = rateLimiter.acquire(subject, System.nanoTime());
         if (wait > 0) throw new Refusal(Refusal.Kind.RATE_LIMITED, "too many runs started by '" + subject
                 + "'; the limit is " + limits.runsPerMinutePerSubject() + " a minute", wait);
@@ -115,19 +118,18 @@ public final class Runs {
             throw refusal;
         }
 
-        var agent = new LlmAgent("assistant", null, provider, new ModelRequest(
-                request.model() != null ? request.model() : provider.defaultModel(),
-                request.system(), conversation(session, request.input()), request.documents(), request.maxTokens()));
         var run = new Run(runId, session.id(), request.workflow(), subject, request.onDisconnect(), eventLog.create(runId));
+        var workflowRun = new WorkflowRun(workflow, new WorkflowRun.Inputs(request.input(), history(session),
+                request.documents(), request.provider(), request.model(), request.maxTokens()),
+                providers, run.log()::append, metrics, run::stopRequested);
+        run.setWorkflow(workflowRun);
         runs.put(runId, run);
         metrics.runStarted();
         if (request.background() && request.onDisconnect() == OnDisconnect.GRACE) {
             run.markUnfollowedFromStart();
             scheduleGraceCheck(run);
         }
-        Thread owner = Thread.ofVirtual().name("run " + runId).unstarted(() -> execute(run, agent, request.input()));
-        run.setOwnerThread(owner);
-        owner.start();
+        Thread.ofVirtual().name("run " + runId).start(() -> execute(run, workflowRun, request.input()));
         return run;
     }
 
@@ -152,30 +154,51 @@ public final class Runs {
         return session;
     }
 
-    /** The session's messages as the model sees them, then the new input. */
-    private static List<ChatMessage> conversation(Session session, String input) {
+    /** The session's messages as a model sees them. */
+    private static List<ChatMessage> history(Session session) {
         var messages = new ArrayList<ChatMessage>();
         for (StoredMessage m : session.messages()) {
             messages.add("user".equals(m.role()) ? ChatMessage.user(m.content()) : ChatMessage.assistant(m.content()));
         }
-        messages.add(ChatMessage.user(input));
         return messages;
     }
 
+    /** Every provider the workflow's agents will call, so a missing one is refused before the run starts. */
+    private static java.util.Set<String> providersNamed(Step step, String runDefault) {
+        var names = new java.util.LinkedHashSet<String>();
+        if (runDefault != null) names.add(runDefault);
+        collectProviders(step, names);
+        return names;
+    }
+
+    private static void collectProviders(Step step, java.util.Set<String> names) {
+        switch (step) {
+            case Step.Agent a -> { if (a.provider() != null) names.add(a.provider()); }
+            case Step.Plan p -> collectProviders(p.agent(), names);
+            case Step.FanOut f -> collectProviders(f.template(), names);
+            case Step.Sequential s -> s.steps().forEach(c -> collectProviders(c, names));
+            case Step.Parallel p -> p.steps().forEach(c -> collectProviders(c, names));
+            case Step.Loop l -> l.steps().forEach(c -> collectProviders(c, names));
+        }
+    }
+
     /** The body of a run's owner thread. Whatever happens, the run ends with {@code done}. */
-    private void execute(Run run, LlmAgent agent, String input) {
-        var transcript = new Transcript(agent.name());
+    private void execute(Run run, WorkflowRun workflow, String input) {
         RunStatus status = RunStatus.FAILED;
         Throwable failure = null;
+        Stopper<RunStatus> stopper = run.stopper();
         try {
             run.log().append(new RunEvent.RunStarted(run.workflow(), run.sessionId()));
-            if (!run.enterScope()) {
-                status = run.skipScope(RunStatus.CANCELLED);
+            if (!stopper.enter()) {
+                status = stopper.skip(RunStatus.CANCELLED);
             } else {
                 RunStatus scopeEnded;
-                try (var scope = StructuredTaskScope.open(Joiner.<Transcript>awaitAllSuccessfulOrThrow(),
+                try (var scope = StructuredTaskScope.open(Joiner.awaitAllSuccessfulOrThrow(),
                         config -> config.withTimeout(limits.runTimeout()))) {
-                    scope.fork(() -> agent.run(transcript, run.log()::append, metrics));
+                    scope.fork(() -> {
+                        workflow.execute();
+                        return null;
+                    });
                     scope.join();
                     scopeEnded = RunStatus.COMPLETED;
                 } catch (InterruptedException e) {
@@ -183,34 +206,35 @@ public final class Runs {
                 } catch (StructuredTaskScope.TimeoutException e) {
                     scopeEnded = RunStatus.TIMED_OUT;
                 } catch (StructuredTaskScope.FailedException e) {
-                    scopeEnded = RunStatus.FAILED;
                     failure = e.getCause();
+                    boolean agentCancelled = failure instanceof AgentStopped stopped
+                            && stopped.outcome() == AgentStopped.Outcome.CANCELLED;
+                    scopeEnded = agentCancelled ? RunStatus.CANCELLED : RunStatus.FAILED;
                 }
-                status = run.leaveScope(scopeEnded);
+                status = stopper.leave(scopeEnded);
             }
         } catch (RuntimeException | Error e) {
             failure = e;
-            status = run.skipScope(RunStatus.FAILED);
+            status = stopper.skip(RunStatus.FAILED);
         } finally {
-            finish(run, status, failure, agent, transcript, input);
+            finish(run, status, failure, workflow, input);
         }
     }
 
     /**
-     * Writes a run's last words in an order clients can rely on: the error (if any), the
-     * agent's completion for an agent cut short, the session's history, and then
+     * Writes a run's last words in an order clients can rely on: the error (if any),
+     * {@code agent_completed} for agents cut short, the session's history, and then
      * {@code done}, so that a client that has seen {@code done} finds the history written.
      */
-    private void finish(Run run, RunStatus status, Throwable failure, LlmAgent agent, Transcript transcript, String input) {
+    private void finish(Run run, RunStatus status, Throwable failure, WorkflowRun workflow, String input) {
         var log = run.log();
-        Usage usage = transcript.started() ? transcript.usage(agent.promptText()) : Usage.ZERO;
-        String output = transcript.text();
+        String output = workflow.output();
+        Usage usage = Usage.ZERO;
         try {
-            if (status == RunStatus.FAILED) {
-                var error = failure instanceof ProviderException pe
-                        ? new RunEvent.Error(pe.code(), pe.getMessage(), pe.retryable(), agent.name())
-                        : new RunEvent.Error("internal_error", "the run failed unexpectedly: " + failure, false,
-                                transcript.started() ? agent.name() : null);
+            if (status == RunStatus.FAILED && !(failure instanceof AgentStopped)) {
+                var error = failure instanceof WorkflowException we
+                        ? new RunEvent.Error(we.code(), we.getMessage(), false, null)
+                        : new RunEvent.Error("internal_error", "the run failed unexpectedly: " + failure, false, null);
                 log.append(error);
                 metrics.error(error.code());
             } else if (status == RunStatus.TIMED_OUT) {
@@ -218,13 +242,17 @@ public final class Runs {
                         + Settings.human(limits.runTimeout()) + " (WEFT_RUN_TIMEOUT)", false, null));
                 metrics.error("timed_out");
             }
-            if (transcript.started() && !transcript.completed()) {
-                log.append(new RunEvent.AgentCompleted(agent.name(), output, usage));
-            }
-            if (transcript.started()) {
+            for (WorkflowRun.AgentRun agent : workflow.agents()) {
+                if (!agent.transcript().started()) continue;
+                Usage used = WorkflowRun.usageOf(agent);
+                usage = usage.plus(used);
+                if (!agent.transcript().reported()) {
+                    log.append(new RunEvent.AgentCompleted(agent.name(), agent.transcript().text(), used));
+                    agent.transcript().markReported();
+                }
                 // A completed call delivered all it generated; one cut short, only what was streamed.
-                long delivered = transcript.completed() ? usage.outputTokens() : Usage.estimateTokens(output);
-                metrics.tokens(agent.provider().name(), usage.outputTokens(), delivered);
+                long delivered = agent.transcript().completed() ? used.outputTokens() : Usage.estimateTokens(agent.transcript().text());
+                metrics.tokens(agent.agent().provider().name(), used.outputTokens(), delivered);
             }
             sessions.append(run.sessionId(), List.of(
                     new StoredMessage("user", input, "completed", run.id()),
@@ -246,7 +274,7 @@ public final class Runs {
     }
 
     /** Cancels a run: accepted while it runs, refused with its status once it has ended. */
-    public Run.StopResult cancel(Run run) {
+    public Stopper.Answer<RunStatus> cancel(Run run) {
         return run.requestStop(RunStatus.CANCELLED);
     }
 

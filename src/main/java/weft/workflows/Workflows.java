@@ -1,0 +1,70 @@
+package weft.workflows;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The workflows a run can name: {@code chat} and {@code research}, built in, and those
+ * loaded from {@code WEFT_WORKFLOWS}.
+ */
+public final class Workflows {
+    /** One agent, {@code assistant}, whose instruction is the run's {@code system} prompt. */
+    public static final String CHAT = "chat";
+
+    private final Map<String, Workflow> byName = new LinkedHashMap<>();
+
+    public Workflows(List<Workflow> loaded) {
+        byName.put(CHAT, chat(null));
+        byName.put("research", research());
+        for (Workflow w : loaded) {
+            if (byName.putIfAbsent(w.name(), w) != null) {
+                throw new IllegalArgumentException("workflow '" + w.name() + "' is defined twice (chat and research are built in)");
+            }
+        }
+    }
+
+    /** The workflow a run asked for; {@code chat} takes the run's system prompt as its instruction. */
+    public Optional<Workflow> find(String name, String system) {
+        if (CHAT.equals(name)) return Optional.of(chat(system));
+        return Optional.ofNullable(byName.get(name));
+    }
+
+    public List<Workflow> all() {
+        return new ArrayList<>(byName.values());
+    }
+
+    static Workflow chat(String system) {
+        return new Workflow(CHAT, "One agent answers, with the session's history.",
+                new Step.Agent("assistant", system, null, null, null, null, null));
+    }
+
+    /**
+     * A planner splits the question into subtopics, one researcher per subtopic works on it
+     * at once (a failing researcher is left out), and a synthesizer writes the cited answer
+     * from their notes.
+     */
+    static Workflow research() {
+        var planner = new Step.Agent("planner", """
+                You plan research. Split the user's question into 2 to 5 distinct subtopics that together answer it. \
+                Answer with JSON only, exactly of the form {"subtopics": ["…", "…"]}.""",
+                null, null, "plan", null, null);
+        var researcher = new Step.Agent("researcher", """
+                You research one subtopic of the user's question and write a few focused paragraphs on it.
+                Subtopic: {item}""", null, null, null, Duration.ofMinutes(3), null);
+        var synthesizer = new Step.Agent("synthesizer", """
+                You write the final answer to the user's question from the research notes below. \
+                Cite the supplied documents as [n] where they support a statement.
+                Research notes:
+                {research}""", null, null, null, null, null);
+        return new Workflow("research", "A planner splits the question, researchers work on the parts at once, "
+                + "a synthesizer writes the cited answer.",
+                new Step.Sequential("research", List.of(
+                        new Step.Plan(planner, 2, 5),
+                        new Step.FanOut("researchers", "plan", researcher, Step.FailurePolicy.BEST_EFFORT, "research"),
+                        synthesizer)));
+    }
+}

@@ -15,11 +15,13 @@ import weft.providers.Providers;
 import weft.runs.Runs;
 import weft.store.InMemoryEventLog;
 import weft.store.InMemorySessionStore;
+import weft.workflows.WorkflowFile;
 import weft.workflows.Workflows;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,12 +72,14 @@ public final class Main {
         var metrics = new Metrics();
         var sessions = new InMemorySessionStore();
         var providers = new Providers(available, settings.defaultProvider());
-        var runs = new Runs(new InMemoryEventLog(), sessions, providers, new Workflows(List.of()), metrics, timers, new Runs.Limits(
+        var workflows = new Workflows(settings.workflowsFile() == null ? List.of()
+                : WorkflowFile.load(Path.of(settings.workflowsFile()), providers));
+        var runs = new Runs(new InMemoryEventLog(), sessions, providers, workflows, metrics, timers, new Runs.Limits(
                 settings.runTimeout(), settings.runRetention(), settings.disconnectGrace(),
                 settings.maxActiveRuns(), settings.maxInputChars(), settings.rateLimitPerMinute()));
 
         var server = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 4096);
-        server.createContext("/", Api.router(runs, sessions, providers, metrics, Authenticator.anonymous(),
+        server.createContext("/", Api.router(runs, sessions, providers, workflows, metrics, Authenticator.anonymous(),
                 settings.heartbeat(), settings.sseRetry(), settings.maxBodyBytes()));
         var handlers = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(handlers);

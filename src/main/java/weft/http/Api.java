@@ -5,6 +5,7 @@ import weft.metrics.Metrics;
 import weft.providers.Providers;
 import weft.runs.Runs;
 import weft.store.SessionStore;
+import weft.workflows.Workflows;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,12 +15,12 @@ import java.util.List;
 public final class Api {
     private Api() {}
 
-    public static Router router(Runs runs, SessionStore sessions, Providers providers, Metrics metrics,
+    public static Router router(Runs runs, SessionStore sessions, Providers providers, Workflows workflows, Metrics metrics,
                                 Authenticator authenticator, Duration heartbeat, Duration retry, int maxBodyBytes) {
         var routes = new ArrayList<Router.Route>();
         routes.addAll(new RunsApi(runs, new EventStream(runs, metrics, heartbeat, retry), maxBodyBytes).routes());
         routes.addAll(new SessionsApi(sessions).routes());
-        routes.addAll(new SystemApi(providers, metrics).routes());
+        routes.addAll(new SystemApi(providers, workflows, metrics).routes());
         return new Router(authenticator, metrics, List.copyOf(routes));
     }
 }

@@ -28,7 +28,8 @@ final class RunsApi {
                 new Router.Route("POST", "/v1/runs", this::start),
                 new Router.Route("GET", "/v1/runs/{id}", this::get),
                 new Router.Route("GET", "/v1/runs/{id}/events", this::events),
-                new Router.Route("POST", "/v1/runs/{id}/cancel", this::cancel));
+                new Router.Route("POST", "/v1/runs/{id}/cancel", this::cancel),
+                new Router.Route("POST", "/v1/runs/{id}/agents/{agent}/cancel", this::cancelAgent));
     }
 
     private void start(Request request) throws IOException {
@@ -75,6 +76,20 @@ final class RunsApi {
                     Map.of(), Map.of("run_id", run.id(), "status", result.outcome().wire()));
         }
         Json.send(request.exchange(), 202, Json.object().put("run_id", run.id()).put("status", "cancelling"));
+    }
+
+    /** Stops one agent; in a best-effort step the run goes on with the others. */
+    private void cancelAgent(Request request) throws IOException {
+        Run run = find(request);
+        String agent = java.net.URLDecoder.decode(request.param(1), java.nio.charset.StandardCharsets.UTF_8);
+        var result = run.cancelAgent(agent).orElseThrow(() -> HttpError.notFound("run " + run.id()
+                + " has no agent '" + agent + "' (yet): its events name its agents"));
+        if (!result.accepted()) {
+            String ended = result.outcome() == null ? "completed" : result.outcome().name().toLowerCase(java.util.Locale.ROOT);
+            throw new HttpError(409, "conflict", "agent '" + agent + "' of run " + run.id() + " has already ended: " + ended,
+                    Map.of(), Map.of("run_id", run.id(), "agent", agent, "status", ended));
+        }
+        Json.send(request.exchange(), 202, Json.object().put("run_id", run.id()).put("agent", agent).put("status", "cancelling"));
     }
 
     private Run find(Request request) {

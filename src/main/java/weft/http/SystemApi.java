@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import weft.metrics.Metrics;
 import weft.providers.Providers;
+import weft.workflows.Workflows;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -13,10 +14,12 @@ import java.util.List;
 /** Health, metrics and the list of workflows. */
 final class SystemApi {
     private final Providers providers;
+    private final Workflows workflows;
     private final Metrics metrics;
 
-    SystemApi(Providers providers, Metrics metrics) {
+    SystemApi(Providers providers, Workflows workflows, Metrics metrics) {
         this.providers = providers;
+        this.workflows = workflows;
         this.metrics = metrics;
     }
 

@@ -18,13 +18,17 @@ public final class Stopper<S> {
     private boolean inside;
     private S reason;
     private S outcome;
+    private boolean over;
 
-    /** The answer to {@link #stop}: accepted, or refused because the work ended with {@code outcome}. */
+    /**
+     * The answer to {@link #stop}: accepted, or refused because the work ended with
+     * {@code outcome} (null when it ended the ordinary way and {@code S} has no word for that).
+     */
     public record Answer<S>(boolean accepted, S outcome) {}
 
     /** Asks the work to stop with {@code why}; harmless when it is already stopping or over. */
     public synchronized Answer<S> stop(S why) {
-        if (outcome != null) return new Answer<>(false, outcome);
+        if (over) return new Answer<>(false, outcome);
         if (reason == null) {
             reason = why;
             if (inside) owner.interrupt();
@@ -46,6 +50,7 @@ public final class Stopper<S> {
      */
     public synchronized S leave(S howTheScopeEnded) {
         inside = false;
+        over = true;
         if (reason != null) Thread.interrupted();
         outcome = reason != null ? reason : howTheScopeEnded;
         return outcome;
@@ -53,6 +58,7 @@ public final class Stopper<S> {
 
     /** For work that never entered its scope: ends it with the stop's reason, or {@code otherwise}. */
     public synchronized S skip(S otherwise) {
+        over = true;
         outcome = reason != null ? reason : otherwise;
         return outcome;
     }
@@ -62,8 +68,8 @@ public final class Stopper<S> {
         return reason != null;
     }
 
-    /** How the work ended, or null while it runs. */
-    public synchronized S outcome() {
-        return outcome;
+    /** Whether the work has ended (or will not start). */
+    public synchronized boolean over() {
+        return over;
     }
 }

@@ -124,7 +124,7 @@ public final class AnthropicProvider implements Provider {
         body.put("max_tokens", request.maxTokens() != null ? request.maxTokens() : DEFAULT_MAX_TOKENS);
         body.put("stream", true);
         // Anthropic has no "system" role: the system prompt is a top-level field.
-        String system = systemPrompt(request.system(), request.documents());
+        String system = request.systemWithSources();
         if (system != null) body.put("system", system);
         ArrayNode messages = body.putArray("messages");
         for (ChatMessage m : alternating(request.messages())) {
@@ -162,24 +162,6 @@ public final class AnthropicProvider implements Provider {
         return result;
     }
 
-    /**
-     * The system prompt, with the documents appended as a numbered list the model is told to
-     * cite as [n]: the numbering is the one Weft's citation events use. Null if there is neither.
-     */
-    static String systemPrompt(String system, List<Document> documents) {
-        boolean hasSystem = system != null && !system.isBlank();
-        if (documents.isEmpty()) return hasSystem ? system : null;
-        var prompt = new StringBuilder();
-        if (hasSystem) prompt.append(system).append("\n\n");
-        prompt.append("Answer using the numbered sources below. Cite a source by its number in square brackets,")
-                .append(" such as [1], right after the statement it supports; cite only these sources.");
-        for (int i = 0; i < documents.size(); i++) {
-            Document d = documents.get(i);
-            prompt.append("\n\n[").append(i + 1).append("] ").append(d.title() == null ? "" : d.title())
-                    .append('\n').append(d.text() == null ? "" : d.text());
-        }
-        return prompt.toString();
-    }
 
     /** Everything the model read, for estimating input tokens when Anthropic reports none. */
     private static String promptText(ObjectNode body) {

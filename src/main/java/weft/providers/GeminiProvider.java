@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -119,29 +118,12 @@ public final class GeminiProvider implements Provider {
             parts.addObject().put("text", message.content());
             lastRole = role;
         }
-        String system = systemInstruction(request);
+        String system = request.systemWithSources();
         if (system != null) body.putObject("systemInstruction").putArray("parts").addObject().put("text", system);
         if (request.maxTokens() != null) body.putObject("generationConfig").put("maxOutputTokens", request.maxTokens());
         return body;
     }
 
-    /** The system prompt, then the documents as a numbered list the answer can cite; null if there is neither. */
-    private static String systemInstruction(ModelRequest request) {
-        List<String> sections = new ArrayList<>();
-        if (request.system() != null && !request.system().isBlank()) sections.add(request.system());
-        if (!request.documents().isEmpty()) {
-            var sources = new StringBuilder("Use the numbered sources below where they help. When a sentence relies"
-                    + " on a source, cite it right after that sentence as [n], where n is the source's number;"
-                    + " cite only these numbers.");
-            for (int i = 0; i < request.documents().size(); i++) {
-                Document d = request.documents().get(i);
-                sources.append("\n\n[").append(i + 1).append("] ").append(d.title() == null ? "" : d.title())
-                        .append('\n').append(d.text() == null ? "" : d.text());
-            }
-            sections.add(sources.toString());
-        }
-        return sections.isEmpty() ? null : String.join("\n\n", sections);
-    }
 
     /** One answer being read: hands text on as it comes and remembers how the answer ended. */
     private static final class Answer implements ProviderHttp.EventHandler {

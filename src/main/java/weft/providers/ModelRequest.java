@@ -14,6 +14,26 @@ public record ModelRequest(String model, String system, List<ChatMessage> messag
         documents = List.copyOf(documents);
     }
 
+    /**
+     * The system prompt with the documents appended as a numbered list the model is told to
+     * cite as [n] (the numbering Weft's citation events use); null if there is neither. Every
+     * real provider sends this as its system prompt.
+     */
+    public String systemWithSources() {
+        boolean hasSystem = system != null && !system.isBlank();
+        if (documents.isEmpty()) return hasSystem ? system : null;
+        var prompt = new StringBuilder();
+        if (hasSystem) prompt.append(system).append("\n\n");
+        prompt.append("Answer using the numbered sources below. Cite source n as [n], such as [1],")
+                .append(" right after the statement it supports; cite only these sources.");
+        for (int i = 0; i < documents.size(); i++) {
+            Document d = documents.get(i);
+            prompt.append("\n\n[").append(i + 1).append("] ").append(d.title() == null ? "" : d.title())
+                    .append('\n').append(d.text() == null ? "" : d.text());
+        }
+        return prompt.toString();
+    }
+
     /** The newest user message: what the model answers. */
     public String lastUserText() {
         for (int i = messages.size() - 1; i >= 0; i--) {

@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpRequest;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -119,7 +118,7 @@ public final class OpenAiProvider implements Provider {
         ObjectNode body = JSON.createObjectNode();
         body.put("model", request.model());
         ArrayNode messages = body.putArray("messages");
-        String system = systemPrompt(request.system(), request.documents());
+        String system = request.systemWithSources();
         if (system != null) messages.addObject().put("role", "system").put("content", system);
         for (ChatMessage m : request.messages()) {
             messages.addObject().put("role", m.role() == ChatMessage.Role.USER ? "user" : "assistant")
@@ -132,22 +131,6 @@ public final class OpenAiProvider implements Provider {
         return body;
     }
 
-    /**
-     * The system prompt, with the documents appended as a numbered list the model is told to
-     * cite as [n]: the numbering is the one Weft's citation events use.
-     */
-    static String systemPrompt(String system, List<Document> documents) {
-        if (documents.isEmpty()) return system == null || system.isBlank() ? null : system;
-        var prompt = new StringBuilder();
-        if (system != null && !system.isBlank()) prompt.append(system).append("\n\n");
-        prompt.append("Answer using the numbered sources below. Cite a source by its number in square brackets,")
-                .append(" such as [1], right after the statement it supports; cite only these sources.");
-        for (int i = 0; i < documents.size(); i++) {
-            Document d = documents.get(i);
-            prompt.append("\n\n[").append(i + 1).append("] ").append(d.title()).append('\n').append(d.text());
-        }
-        return prompt.toString();
-    }
 
     /** Everything the model read, for estimating input tokens when the server reports none. */
     private static String promptText(ObjectNode body) {

@@ -61,6 +61,28 @@ class ConfiguredProvidersTest {
     }
 
     @Test
+    void anthropicKeyAndBaseUrlReachTheMessagesEndpoint() throws Exception {
+        try (MockProvider mock = MockProvider.start()) {
+            mock.enqueue(MockProvider.Reply.fixture("anthropic/basic.sse"));
+            Weft weft = Main.start(Settings.load(Map.of("WEFT_PORT", "0", "ANTHROPIC_BASE_URL", mock.baseUrl(),
+                    "ANTHROPIC_API_KEY", "sk-ant-x")));
+            try {
+                var answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + weft.port() + "/v1/runs"))
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"input\":\"hi\",\"stream\":false,\"provider\":\"anthropic\"}")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals("completed", TestServer.JSON.readTree(answer.body()).get("status").asText(), answer.body());
+                var sent = mock.requests().getFirst();
+                assertEquals("/v1/messages", sent.path());
+                assertEquals("sk-ant-x", sent.header("x-api-key"));
+                assertEquals("claude-sonnet-4-5", sent.json().get("model").asText());
+            } finally {
+                weft.shutdown();
+            }
+        }
+    }
+
+    @Test
     void weftProviderChoosesTheDefaultAndMustBeAvailable() throws Exception {
         Weft weft = Main.start(Settings.load(Map.of("WEFT_PORT", "0", "GEMINI_API_KEY", "k", "WEFT_PROVIDER", "demo")));
         try {

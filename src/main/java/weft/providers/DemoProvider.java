@@ -12,6 +12,8 @@ import java.util.Objects;
 import java.util.Queue;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -20,6 +22,10 @@ import java.util.stream.Stream;
  * at a steady rate. It exists so that {@code ./run.sh}, the tests and the benchmark exercise
  * every path a real provider does (paragraphs, punctuation, split citation markers, the
  * output limit, cancellation) without a network or an API key.
+ *
+ * <p>It also plays every agent of the {@code research} workflow, recognised by its instruction
+ * (the system prompt): a planner answers a JSON plan, a researcher writes a shorter note on its
+ * subtopic, and a synthesizer writes an answer that names and quotes the research notes.
  */
 public final class DemoProvider implements Provider {
 
@@ -28,7 +34,14 @@ public final class DemoProvider implements Provider {
      * joined with {@code and}, in openers and closers), {t} a document title.
      */
     private record Language(String fallbackTopic, String and, List<String> openers, List<String> body,
-                            List<String> titled, List<String> closers) {}
+                            List<String> titled, List<String> closers, Roles roles) {}
+
+    /**
+     * What one language writes as a workflow agent: the planner's subtopics ({k}: a subject of the
+     * question), the opener and closer of a researcher's note ({k}: its subtopic), and the
+     * synthesizer's point per note ({s}: the note's heading, {p}: its first sentence).
+     */
+    private record Roles(List<String> subtopics, List<String> noteOpeners, List<String> noteClosers, List<String> points) {}
 
     private static final Language ENGLISH = new Language("this topic", "and", List.of(
             "Good question about {k}, and the short answer is that it depends on what you want to achieve.",
@@ -77,7 +90,17 @@ public final class DemoProvider implements Provider {
             "In short: start simple, measure, and let real needs guide the next step.",
             "If you want, I can go deeper into any of these points.",
             "That should cover the essentials of {k}; feel free to ask a follow-up question.",
-            "To sum up, getting {k} right is mostly about making sensible choices and sticking to them."));
+            "To sum up, getting {k} right is mostly about making sensible choices and sticking to them."), new Roles(List.of(
+            // Two to four words each, so with a subject of at most four every subtopic has three to eight.
+            "Core ideas behind {k}", "History and origins of {k}", "Common pitfalls with {k}",
+            "Performance and reliability of {k}", "Practical uses of {k}", "Alternatives to {k}",
+            "Getting started with {k}", "Key trade-offs of {k}", "Real-world examples of {k}"), List.of(
+            "Looking closely at {k}, a few points stand out.", "When it comes to {k}, the details matter more than the headlines.",
+            "The evidence on {k} points in a fairly consistent direction.",
+            "Most of what matters about {k} comes down to a handful of practical choices."), List.of(
+            "Those are the main points on {k}.", "Taken together, this is what stands out about {k}."), List.of(
+            "{s}: the notes open with a clear point, \"{p}\".", "{s} is summed up in the research as \"{p}\".",
+            "{s}: here the research starts from \"{p}\".")));
 
     private static final Language DUTCH = new Language("dit onderwerp", "en", List.of(
             "Goede vraag over {k}, en het korte antwoord is dat het afhangt van wat je wilt bereiken.",
@@ -126,7 +149,17 @@ public final class DemoProvider implements Provider {
             "Kort samengevat: begin eenvoudig, meet wat er gebeurt en laat echte behoeften de volgende stap bepalen.",
             "Als je wilt, kan ik op elk van deze punten dieper ingaan.",
             "Dat zijn de belangrijkste punten over {k}; stel gerust een vervolgvraag.",
-            "Samengevat draait het bij {k} vooral om verstandige keuzes maken en je daaraan houden."));
+            "Samengevat draait het bij {k} vooral om verstandige keuzes maken en je daaraan houden."), new Roles(List.of(
+            "De kernideeën achter {k}", "Geschiedenis en oorsprong van {k}", "Veelgemaakte fouten met {k}",
+            "Prestaties en betrouwbaarheid van {k}", "Praktisch gebruik van {k}", "Alternatieven voor {k}",
+            "Aan de slag met {k}", "Voor- en nadelen van {k}", "Praktijkvoorbeelden van {k}"), List.of(
+            "Bij nadere beschouwing van {k} vallen een paar punten op.",
+            "Als het om {k} gaat, zijn de details belangrijker dan de grote lijnen.",
+            "Wat we over {k} weten, wijst in een vrij duidelijke richting.",
+            "Veel van wat telt bij {k} komt neer op een handvol praktische keuzes."), List.of(
+            "Dat zijn de belangrijkste punten over {k}.", "Alles bij elkaar is dit wat opvalt aan {k}."), List.of(
+            "{s}: de notities beginnen met een helder punt, \"{p}\".", "{s} vat het onderzoek samen als \"{p}\".",
+            "{s}: hier vertrekt het onderzoek vanuit \"{p}\".")));
 
     /** Words that mark a question as Dutch, and their English counterparts; "is" is in both, so it never decides. */
     private static final Set<String> DUTCH_WORDS = Set.of("de", "het", "een", "en", "van", "ik", "je", "jij", "niet",
@@ -140,6 +173,11 @@ public final class DemoProvider implements Provider {
     private static final Set<String> FILLER = Set.of("hallo", "hello", "iets", "something", "meer", "more", "would",
             "should", "your", "jouw", "jullie", "work", "works", "mean", "betekent", "use", "using", "gebruik", "handle",
             "handles", "make", "get", "need", "want", "kunnen", "moet", "moeten", "doen", "maken", "gebruiken", "werken");
+
+    /** What the workflow's instructions say; a role is read from the instruction part of the system prompt only. */
+    private static final String PLAN_FORMAT = "{\"subtopics\"";
+    private static final Pattern SUBTOPIC = Pattern.compile("(?m)^Subtopic:[ \\t]*(\\S.*?)\\s*$");
+    private static final String NOTES = "Research notes:";
 
     private final long timeToFirstTokenNanos;
     private final double tokensPerSecond;
@@ -193,22 +231,25 @@ public final class DemoProvider implements Provider {
     private static final class Draft {
         private final SplittableRandom random;
         private final Language language;
-        private final List<String> keywords;
+        private final String question;
+        private final String system;
         private final List<Document> documents;
         private final Queue<Integer> uncited = new ArrayDeque<>();
         private final List<String> tokens = new ArrayList<>();
         private final List<String> body;
+        private List<String> keywords; // what {k} in a body sentence stands for: a researcher narrows it to its subtopic
         private int nextBody;
 
         Draft(ModelRequest request) {
             // FNV-1a over the content (String chars are specified, unlike identity hashes), so
-            // the same request gives the same answer in every JVM and on every run.
+            // the same request gives the same answer in every JVM and on every run. The system
+            // prompt is part of it, so each researcher's subtopic seeds a note of its own.
             long seed = 0xcbf29ce484222325L;
             for (String part : (Iterable<String>) content(request)::iterator) {
                 for (char c : (part + '\0').toCharArray()) seed = (seed ^ c) * 0x100000001b3L;
             }
             random = new SplittableRandom(seed);
-            String question = request.lastUserText();
+            question = request.lastUserText();
             language = isDutch(question) ? DUTCH : ENGLISH;
             keywords = keywords(question, language);
             documents = request.documents();
@@ -216,28 +257,102 @@ public final class DemoProvider implements Provider {
             // Each answer walks the body sentences in its own order, so no sentence repeats early.
             body = new ArrayList<>(language.body());
             Collections.shuffle(body, random);
+            system = Objects.toString(request.system(), "");
         }
 
         List<String> write() {
+            // Research notes are free text that may contain anything, so only what comes before them decides the role.
+            int at = system.indexOf(NOTES);
+            String instruction = at < 0 ? system : system.substring(0, at);
+            String notes = at < 0 ? "" : system.substring(at + NOTES.length());
+            if (instruction.contains(PLAN_FORMAT)) return plan();
+            Matcher subtopic = SUBTOPIC.matcher(instruction);
+            if (subtopic.find()) return research(plain(subtopic.group(1)));
+            // A researcher's part of the notes is "### subtopic" and its text.
+            List<String> sections = Arrays.stream(notes.split("(?m)^###")).skip(1).toList();
+            if (!sections.isEmpty()) return synthesize(sections);
             int target = 205 + random.nextInt(176); // sentences run on past the target: about 220–420 tokens
+            return prose(language.openers(), language.closers(), join(keywords), target);
+        }
+
+        /** Paragraphs of three to five sentences until the target, between an opener and a closer on the subject. */
+        private List<String> prose(List<String> openers, List<String> closers, String subject, int target) {
             for (int paragraph = 0; tokens.size() < target; paragraph++) {
                 if (paragraph > 0) tokens.add("\n\n");
                 int sentences = 3 + random.nextInt(3);
                 for (int s = 0; s < sentences && tokens.size() < target; s++) {
-                    if (paragraph == 0 && s == 0) sentence(pick(language.openers()).replace("{k}", allKeywords()), 0);
+                    if (paragraph == 0 && s == 0) sentence(pick(openers).replace("{k}", subject), 0);
                     else if (s == 1 && !documents.isEmpty() && random.nextInt(3) == 0) titledSentence();
-                    else sentence(body.get(nextBody++ % body.size()), citation());
+                    else sentence(nextBody(), citation());
                 }
             }
             tokens.add("\n\n");
-            sentence(pick(language.closers()).replace("{k}", allKeywords()), 0);
+            sentence(pick(closers).replace("{k}", subject), 0);
             return tokens;
         }
 
+        /** JSON only, in the pieces a model streams it: {"|sub|topics|":| ["|Core| ideas| behind| Kafka|",| "|…|"]}. */
+        private List<String> plan() {
+            List<String> subjects = subjects(question, language);
+            String all = join(subjects).split(" ").length <= 4 ? join(subjects) : subjects.getFirst();
+            List<String> templates = new ArrayList<>(language.roles().subtopics());
+            Collections.shuffle(templates, random);
+            // One subtopic per subject and one or two on them all; a lone subject gets two or three.
+            int count = Math.min(5, subjects.size() + 1 + random.nextInt(2));
+            Collections.addAll(tokens, "{\"", "sub", "topics", "\":", " [\"");
+            for (int i = 0; i < count; i++) {
+                if (i > 0) Collections.addAll(tokens, "\",", " \"");
+                String subject = subjects.size() > 1 && i < subjects.size() ? subjects.get(i) : all;
+                // Subjects are letters, digits, hyphens, commas and spaces: nothing to escape in JSON.
+                String[] words = templates.get(i).replace("{k}", subject).split(" ");
+                for (int w = 0; w < words.length; w++) word(w == 0 ? "" : " ", words[w]);
+            }
+            tokens.add("\"]}");
+            return tokens;
+        }
+
+        /** A shorter text than a chat reply, so a research run is watchable, about the subtopic's subjects. */
+        private List<String> research(String subtopic) {
+            List<String> named = subjects(question, language).stream()
+                    .filter(s -> subtopic.toLowerCase(Locale.ROOT).contains(s.toLowerCase(Locale.ROOT))).toList();
+            keywords = named.isEmpty() ? subjects(subtopic, language) : named;
+            int target = 100 + random.nextInt(81); // about 120–220 tokens
+            return prose(language.roles().noteOpeners(), language.roles().noteClosers(), midSentence(subtopic), target);
+        }
+
+        /** The answer to the user, opened and closed as a chat reply, with a paragraph per note that names and quotes it. */
+        private List<String> synthesize(List<String> sections) {
+            keywords = subjects(question, language); // "server-sent events" reads better here than its separate words
+            sentence(pick(language.openers()).replace("{k}", join(keywords)), 0);
+            for (String section : sections) {
+                String[] lines = section.split("\\R", 2);
+                String heading = plain(lines[0]);
+                if (heading.isEmpty()) continue;
+                tokens.add("\n\n");
+                String point = pick(language.roles().points()).replace("{s}", heading);
+                sentence(point.replace("{p}", phrase(lines.length > 1 ? lines[1] : "", heading)), citation());
+                for (int s = random.nextInt(2); s < 2; s++) sentence(nextBody(), citation());
+            }
+            tokens.add("\n\n");
+            do sentence(nextBody(), citation()); while (!uncited.isEmpty()); // every source is used at least once
+            sentence(pick(language.closers()).replace("{k}", join(keywords)), 0);
+            return tokens;
+        }
+
+        /** "History of Kafka" reads "history of Kafka" inside a sentence; a name or an acronym keeps its capital. */
+        private String midSentence(String phrase) {
+            String first = phrase.split("\\s")[0];
+            return words(question).contains(first) ? phrase : asWritten(first, phrase) + phrase.substring(first.length());
+        }
+
         /** "kat en hond", "Kafka, Redis and queues". */
-        private String allKeywords() {
-            if (keywords.size() == 1) return keywords.getFirst();
-            return String.join(", ", keywords.subList(0, keywords.size() - 1)) + " " + language.and() + " " + keywords.getLast();
+        private String join(List<String> items) {
+            if (items.size() == 1) return items.getFirst();
+            return String.join(", ", items.subList(0, items.size() - 1)) + " " + language.and() + " " + items.getLast();
+        }
+
+        private String nextBody() {
+            return body.get(nextBody++ % body.size());
         }
 
         /** Cites each document once, in order, before citing at random, so short answers still cover them all. */
@@ -249,9 +364,8 @@ public final class DemoProvider implements Provider {
 
         private void titledSentence() {
             int n = 1 + random.nextInt(documents.size());
-            String title = Objects.toString(documents.get(n - 1).title(), "").strip()
-                    .replaceAll("\\s+", " ").replace('[', '(').replace(']', ')'); // only real markers cite
-            if (title.isEmpty()) { sentence(body.get(nextBody++ % body.size()), citation()); return; }
+            String title = plain(Objects.toString(documents.get(n - 1).title(), ""));
+            if (title.isEmpty()) { sentence(nextBody(), citation()); return; }
             uncited.remove(n);
             sentence(pick(language.titled()).replace("{t}", title), n);
         }
@@ -261,7 +375,7 @@ public final class DemoProvider implements Provider {
             String text = template.replace("{k}", pick(keywords));
             String end = text.substring(text.length() - 1);
             for (String word : text.substring(0, text.length() - 1).split(" ")) {
-                if (!word.isEmpty()) word(word);
+                if (!word.isEmpty()) word(tokens.isEmpty() || tokens.getLast().equals("\n\n") ? "" : " ", word);
             }
             if (cite > 0) {
                 // A marker arrives in two pieces, as real models send it, so the server's code
@@ -276,8 +390,7 @@ public final class DemoProvider implements Provider {
             }
         }
 
-        private void word(String word) {
-            String lead = tokens.isEmpty() || tokens.getLast().equals("\n\n") ? "" : " ";
+        private void word(String lead, String word) {
             String punctuation = "";
             if (word.length() > 1 && ",;:".indexOf(word.charAt(word.length() - 1)) >= 0 && random.nextBoolean()) {
                 punctuation = word.substring(word.length() - 1);
@@ -299,6 +412,20 @@ public final class DemoProvider implements Provider {
         }
     }
 
+    /** A note's first sentence, to quote: without markers (the answer cites on its own), cut after sixteen words. */
+    private static String phrase(String note, String heading) {
+        String first = plain(note.replaceAll("\\s*\\[\\d+]", "").replace('"', '\'')).split("(?<=[.!?])\\s", 2)[0]
+                .replaceAll("[.!?,;:]+$", "");
+        String[] words = first.split(" ");
+        if (words.length > 16) first = String.join(" ", Arrays.copyOf(words, 16)) + "…";
+        return first.isEmpty() ? heading : first;
+    }
+
+    /** On one line, without brackets: only real markers cite. */
+    private static String plain(String text) {
+        return text.strip().replaceAll("\\s+", " ").replace('[', '(').replace(']', ')');
+    }
+
     private static List<String> words(String text) {
         return Arrays.stream(text.split("[^\\p{L}\\p{N}]+")).filter(w -> !w.isEmpty()).toList();
     }
@@ -317,14 +444,45 @@ public final class DemoProvider implements Provider {
     private static List<String> keywords(String question, Language language) {
         Set<String> found = new LinkedHashSet<>();
         for (String word : words(question)) {
-            String lower = word.toLowerCase(Locale.ROOT);
-            if (word.length() < 3 || DUTCH_WORDS.contains(lower) || ENGLISH_WORDS.contains(lower)
-                    || FILLER.contains(lower)) continue;
-            // Keep acronyms and names (SSE, OpenAI); lower a word only capitalised by its position.
-            boolean onlyFirstUpper = word.substring(1).equals(word.substring(1).toLowerCase(Locale.ROOT));
-            found.add(onlyFirstUpper && question.strip().startsWith(word) ? lower : word);
+            if (!isContent(word)) continue;
+            found.add(asWritten(word, question));
             if (found.size() == 3) break;
         }
         return found.isEmpty() ? List.of(language.fallbackTopic()) : List.copyOf(found);
+    }
+
+    /**
+     * Up to three subjects of the question, for subtopics: runs of adjacent content words, at most three
+     * each ("server-sent events streaming", "Kafka", "Redis"); the language's fallback if there are none.
+     */
+    private static List<String> subjects(String question, Language language) {
+        Set<String> found = new LinkedHashSet<>();
+        for (String clause : question.split("[^\\p{L}\\p{N}\\s-]+")) {
+            List<String> run = new ArrayList<>();
+            for (String word : (clause.strip() + " -").split("\\s+")) { // the "-" ends the last run
+                // A short name in capitals (Go, AI) is a subject too; "In" or "Is" opening the question is not.
+                boolean name = word.length() == 2 && Character.isUpperCase(word.charAt(0))
+                        && !question.strip().startsWith(word);
+                if ((isContent(word) || name) && word.matches("[\\p{L}\\p{N}]+(-[\\p{L}\\p{N}]+)*")) {
+                    if (run.size() < 3) run.add(asWritten(word, question));
+                } else if (!run.isEmpty()) {
+                    found.add(String.join(" ", run));
+                    run.clear();
+                }
+            }
+        }
+        return found.isEmpty() ? List.of(language.fallbackTopic()) : found.stream().limit(3).toList();
+    }
+
+    private static boolean isContent(String word) {
+        String lower = word.toLowerCase(Locale.ROOT);
+        return word.length() >= 3
+                && !DUTCH_WORDS.contains(lower) && !ENGLISH_WORDS.contains(lower) && !FILLER.contains(lower);
+    }
+
+    /** Keeps acronyms and names (SSE, OpenAI); lowers a word only capitalised by its position. */
+    private static String asWritten(String word, String question) {
+        boolean onlyFirstUpper = word.substring(1).equals(word.substring(1).toLowerCase(Locale.ROOT));
+        return onlyFirstUpper && question.strip().startsWith(word) ? word.toLowerCase(Locale.ROOT) : word;
     }
 }

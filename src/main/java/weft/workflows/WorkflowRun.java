@@ -189,8 +189,6 @@ public final class WorkflowRun {
                     .readTree(answer.strip());
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new WorkflowException("invalid_plan", "it is not JSON: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new WorkflowException("invalid_plan", "it is not JSON: " + e.getMessage());
         }
         if (plan == null || !plan.isObject() || !plan.path("subtopics").isArray()) {
             throw new WorkflowException("invalid_plan", "it is not an object with a \"subtopics\" array");

@@ -1,10 +1,16 @@
 package weft.providers;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -20,6 +26,16 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class DemoProviderTest {
     private static final Pattern MARKER = Pattern.compile("\\[(\\d+)]");
+
+    /** The instructions the research workflow sends, as system prompts, with their placeholders filled in. */
+    private static final String PLANNER = "You plan research. Split the user's question into 2 to 5 distinct subtopics "
+            + "that together answer it. Answer with JSON only, exactly of the form {\"subtopics\": [\"…\", \"…\"]}.";
+    private static final String RESEARCHER = "You research one subtopic of the user's question and write a few focused "
+            + "paragraphs on it.\nSubtopic: ";
+    private static final String SYNTHESIZER = "You write the final answer to the user's question from the research notes "
+            + "below. Cite the supplied documents as [n] where they support a statement.\nResearch notes:\n";
+    /** Parsed as strictly as the workflow parses a plan: one JSON value and nothing after it. */
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** No delays at all: what most tests want. */
     private final DemoProvider instant = new DemoProvider(Duration.ZERO, 0);
@@ -39,10 +55,38 @@ class DemoProviderTest {
     }
 
     private static ModelRequest askWithDocuments(String question, int count) {
-        List<Document> documents = IntStream.rangeClosed(1, count)
-                .mapToObj(n -> new Document("doc-" + n, "Source number " + n, "Text of document " + n + "."))
-                .toList();
-        return new ModelRequest(null, "Answer using the sources.", List.of(ChatMessage.user(question)), documents, null);
+        return new ModelRequest(null, "Answer using the sources.", List.of(ChatMessage.user(question)), documents(count), null);
+    }
+
+    private static List<Document> documents(int count) {
+        return IntStream.rangeClosed(1, count)
+                .mapToObj(n -> new Document("doc-" + n, "Source number " + n, "Text of document " + n + ".")).toList();
+    }
+
+    private static ModelRequest asAgent(String instruction, String question, List<Document> documents) {
+        return new ModelRequest(null, instruction, List.of(ChatMessage.user(question)), documents, null);
+    }
+
+    private List<String> plan(String question) throws Exception {
+        JsonNode plan = JSON.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .readTree(run(instant, asAgent(PLANNER, question, List.of())).text());
+        List<String> subtopics = new ArrayList<>();
+        plan.path("subtopics").forEach(item -> subtopics.add(item.asText()));
+        return subtopics;
+    }
+
+    /** What the workflow hands the synthesizer: "### subtopic" and the researcher's text, per subtopic. */
+    private String researchNotes(String question) throws Exception {
+        List<String> sections = new ArrayList<>();
+        for (String subtopic : plan(question)) {
+            String note = run(instant, asAgent(RESEARCHER + subtopic, question, documents(2))).text();
+            sections.add("### " + subtopic + "\n" + note);
+        }
+        return String.join("\n\n", sections);
+    }
+
+    private static String firstSentence(String note) {
+        return note.strip().split("(?<=[.!?])\\s", 2)[0];
     }
 
     private static Set<Integer> citedNumbers(String text) {
@@ -242,5 +286,146 @@ class DemoProviderTest {
         long start = System.nanoTime();
         run(provider, request);
         assertTrue(System.nanoTime() - start >= Duration.ofMillis(200).toNanos(), "40 gaps at 200 tokens/s");
+    }
+
+    @Test
+    void plannerAnswersAValidPlanOfTwoToFiveSubtopics() throws Exception {
+        for (String question : List.of("What is the difference between Kafka and Redis?", "Explain streaming",
+                "How does server-sent events streaming work?", "Tell me about the French Revolution",
+                "Wat is het verschil tussen een kat en een hond?", "Hoe werkt een wachtrij?", "Waarom is de lucht blauw?",
+                "")) {
+            Reply reply = run(instant, asAgent(PLANNER, question, List.of()));
+            JsonNode plan = JSON.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(reply.text());
+            assertTrue(plan.isObject() && plan.size() == 1 && plan.get("subtopics").isArray(), reply.text());
+            List<String> subtopics = plan(question);
+            assertTrue(subtopics.size() >= 2 && subtopics.size() <= 5, reply.text());
+            assertEquals(subtopics.size(), new HashSet<>(subtopics).size(), "distinct: " + reply.text());
+            Set<String> asked = new HashSet<>(Arrays.asList(question.toLowerCase(Locale.ROOT).split("[^\\p{L}]+")));
+            for (String subtopic : subtopics) {
+                int words = subtopic.strip().split("\\s+").length;
+                assertTrue(!subtopic.isBlank() && words >= 3 && words <= 8, "short: " + subtopic);
+                if (!question.isEmpty()) {
+                    assertTrue(Arrays.stream(subtopic.toLowerCase(Locale.ROOT).split("[^\\p{L}]+"))
+                            .anyMatch(w -> w.length() >= 3 && asked.contains(w)), "from the question's words: " + subtopic);
+                }
+            }
+            assertEquals(List.of("{\"", "sub", "topics", "\":", " [\""), reply.tokens().subList(0, 5), "streamed in pieces");
+            assertEquals(reply.tokens().size(), reply.completion().usage().outputTokens());
+            assertEquals(reply.tokens(), run(instant, asAgent(PLANNER, question, List.of())).tokens(), "deterministic");
+        }
+        assertNotEquals(plan("What is Kafka?"), plan("What is Redis?"));
+    }
+
+    @Test
+    void plannerSubtopicsAreDutchForADutchQuestion() throws Exception {
+        for (String question : List.of("Wat is het verschil tussen een kat en een hond?", "Hoe werkt een wachtrij?")) {
+            for (String subtopic : plan(question)) {
+                assertTrue(DemoProvider.isDutch(subtopic), subtopic);
+                assertFalse(subtopic.matches(".*\\b(of|with|to|behind)\\b.*"), subtopic);
+            }
+        }
+        for (String subtopic : plan("What is the difference between a cat and a dog?")) {
+            assertFalse(DemoProvider.isDutch(subtopic), subtopic);
+        }
+    }
+
+    @Test
+    void researchersForDifferentSubtopicsWriteDifferentTexts() throws Exception {
+        for (String question : List.of("What is the difference between Kafka and Redis?", "Hoe werkt een wachtrij?")) {
+            List<String> subtopics = plan(question);
+            List<Reply> notes = new ArrayList<>();
+            for (String subtopic : subtopics) notes.add(run(instant, asAgent(RESEARCHER + subtopic, question, List.of())));
+            for (int i = 0; i < notes.size(); i++) {
+                Reply note = notes.get(i);
+                String text = note.text(), subtopic = subtopics.get(i);
+                assertTrue(text.toLowerCase(Locale.ROOT).contains(subtopic.toLowerCase(Locale.ROOT)), subtopic + ": " + text);
+                int size = note.tokens().size();
+                assertTrue(size >= 100 && size <= 230, "shorter than a chat reply: " + size);
+                assertTrue(note.tokens().stream().filter("\n\n"::equals).count() >= 1, "paragraphs: " + text);
+                assertEquals(DemoProvider.isDutch(question), DemoProvider.isDutch(text), text);
+                assertEquals(note.tokens().size(), note.completion().usage().outputTokens());
+                assertEquals("stop", note.completion().finishReason());
+            }
+            // Not one text with the subtopic swapped in: each picks its own sentences and its own length.
+            Set<String> bodies = notes.stream()
+                    .map(n -> n.text().split("\n\n")[0].replaceFirst("^[^.]*\\.", "")) // first paragraph, less its opener
+                    .collect(Collectors.toSet());
+            assertEquals(notes.size(), bodies.size(), "different sentences");
+            assertTrue(notes.stream().map(n -> n.tokens().size()).distinct().count() > 1, "different lengths");
+        }
+        String a = run(instant, asAgent(RESEARCHER + "History of Kafka", "What is Kafka?", List.of())).text();
+        String b = run(instant, asAgent(RESEARCHER + "Alternatives to Kafka", "What is Kafka?", List.of())).text();
+        assertNotEquals(a.replace("history of", "X"), b.replace("alternatives to", "X"));
+    }
+
+    @Test
+    void synthesizerUsesEveryNotesHeading() throws Exception {
+        for (String question : List.of("What is the difference between Kafka and Redis?",
+                "Wat is het verschil tussen een kat en een hond?")) {
+            String notes = researchNotes(question);
+            Reply answer = run(instant, asAgent(SYNTHESIZER + notes, question, documents(2)));
+            String text = answer.text();
+            for (String section : notes.split("\n\n(?=### )")) {
+                String heading = section.lines().findFirst().orElseThrow().substring(4);
+                assertTrue(text.contains(heading), "names " + heading + ": " + text);
+                // Markers in a note are the researcher's; the answer cites on its own, so compare without them.
+                String[] first = firstSentence(section.substring(section.indexOf('\n') + 1))
+                        .replaceAll(" \\[\\d+]", "").split(" ");
+                assertTrue(IntStream.rangeClosed(0, first.length - 4)
+                                .mapToObj(i -> String.join(" ", Arrays.copyOfRange(first, i, i + 4))).anyMatch(text::contains),
+                        "reuses four words of the first sentence of " + heading + ": " + text);
+            }
+            assertEquals(DemoProvider.isDutch(question), DemoProvider.isDutch(text), text);
+            assertEquals(answer.tokens().size(), answer.completion().usage().outputTokens());
+        }
+        String handWritten = "### Origins\nKafka was built at LinkedIn to move activity data around.\n\n"
+                + "### Redis in practice\nRedis keeps data in memory [3], so reads are fast. It also persists.";
+        String text = run(instant, asAgent(SYNTHESIZER + handWritten, "Kafka or Redis?", List.of())).text();
+        assertTrue(text.contains("Origins") && text.contains("Redis in practice"), text);
+        assertTrue(text.contains("Kafka was built at LinkedIn"), text);
+        assertTrue(text.contains("Redis keeps data in memory, so reads are fast"), "without the note's marker: " + text);
+        assertFalse(text.contains("[") || text.contains("]"), "no documents, so no markers: " + text);
+    }
+
+    @Test
+    void synthesizerCitesTheDocuments() throws Exception {
+        String question = "How does server-sent events streaming work?";
+        // A single short note leaves few sentences to cite in, yet every document must still be cited.
+        for (String notes : List.of(researchNotes(question) + "\n\n### Limits\nA note citing [9] that does not exist.",
+                "### Limits\nJust one short note.")) {
+            for (int count = 1; count <= 5; count++) {
+                Reply answer = run(instant, asAgent(SYNTHESIZER + notes, question, documents(count)));
+                Set<Integer> expected = IntStream.rangeClosed(1, count).boxed().collect(Collectors.toSet());
+                assertEquals(expected, citedNumbers(answer.text()), count + " documents: " + answer.text());
+                List<String> tokens = answer.tokens();
+                for (int i = 0; i < tokens.size(); i++) {
+                    if (tokens.get(i).contains("[")) {
+                        assertEquals(" [", tokens.get(i));
+                        assertTrue(tokens.get(i + 1).matches("\\d+]"), tokens.get(i + 1));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void chatIsUnchangedWithoutARole() throws Exception {
+        ModelRequest plain = ask("What is streaming?");
+        Reply reply = run(instant, plain);
+        assertEquals(reply.tokens(), run(instant, plain).tokens());
+        // Pinned from the replies before the workflow roles existed: chat must not have moved.
+        assertEquals(274, reply.tokens().size());
+        assertEquals(List.of("Good", " question", " about", " stre", "aming", ",", " and", " the", " short", " answer"),
+                reply.tokens().subList(0, 10));
+        assertEquals(273, run(instant, ask("Wat is het verschil tussen een kat en een hond?")).tokens().size());
+
+        for (String system : List.of("You are friendly. Mention any subtopic you like and keep research notes short.",
+                "Reply in JSON if you must, e.g. {\"answer\": \"…\"}.", "Research notes:\nnone yet")) {
+            Reply prose = run(instant, asAgent(system, "What is streaming?", List.of()));
+            assertTrue(prose.tokens().size() >= 200 && prose.tokens().size() <= 500, system + ": " + prose.tokens().size());
+            assertTrue(prose.tokens().stream().filter("\n\n"::equals).count() >= 2, "several paragraphs");
+            assertFalse(prose.text().startsWith("{"), prose.text());
+            assertTrue(prose.text().contains("streaming"), prose.text());
+        }
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import weft.metrics.Metrics;
 import weft.providers.Providers;
+import weft.workflows.WorkflowJson;
 import weft.workflows.Workflows;
 
 import java.io.IOException;
@@ -46,12 +47,11 @@ final class SystemApi {
         }
     }
 
+    /** Every workflow with its step tree, in the workflows file's format, and the providers agents may name. */
     private void workflows(Request request) throws IOException {
         ObjectNode json = Json.object();
-        ArrayNode workflows = json.putArray("workflows");
-        ObjectNode chat = workflows.addObject().put("name", "chat")
-                .put("description", "One agent answers, with the session's history.");
-        chat.putArray("agents").addObject().put("name", "assistant").put("type", "llm");
+        ArrayNode list = json.putArray("workflows");
+        workflows.all().forEach(workflow -> list.add(WorkflowJson.describe(workflow)));
         providers.availableNames().forEach(json.putArray("providers")::add);
         Json.send(request.exchange(), 200, json);
     }

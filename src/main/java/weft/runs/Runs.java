@@ -92,7 +92,7 @@ public final class Runs {
             throw new Refusal(Refusal.Kind.TOO_LARGE, "'input' has " + request.input().length()
                     + " characters; the limit is " + limits.maxInputChars());
         }
-        Workflow workflow = workflows.find(request.workflow(), request.system()).orElseThrow(
+        Workflow workflow = workflows.find(request.workflow()).orElseThrow(
                 () -> new Refusal(Refusal.Kind.NOT_FOUND, "unknown workflow '" + request.workflow()
                         + "': GET /v1/workflows lists the ones this server has"));
         for (String name : providersNamed(workflow.root(), request.provider())) {
@@ -119,7 +119,7 @@ public final class Runs {
         }
 
         var run = new Run(runId, session.id(), request.workflow(), subject, request.onDisconnect(), eventLog.create(runId));
-        var workflowRun = new WorkflowRun(workflow, new WorkflowRun.Inputs(request.input(), history(session),
+        var workflowRun = new WorkflowRun(workflow, new WorkflowRun.Inputs(request.input(), request.system(), history(session),
                 request.documents(), request.provider(), request.model(), request.maxTokens()),
                 providers, run.log()::append, metrics, run::stopRequested);
         run.setWorkflow(workflowRun);

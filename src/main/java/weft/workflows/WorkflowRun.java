@@ -46,8 +46,11 @@ import java.util.function.BooleanSupplier;
 public final class WorkflowRun {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** What the run asked for, as every agent sees it. */
-    public record Inputs(String input, List<ChatMessage> history, List<Document> documents,
+    /**
+     * What the run asked for, as every agent sees it. {@code system} is the system prompt of
+     * an agent that has no instruction of its own (the chat assistant).
+     */
+    public record Inputs(String input, String system, List<ChatMessage> history, List<Document> documents,
                          String provider, String model, Integer maxTokens) {}
 
     /** One agent of this run: its model call, what it has streamed, and how to stop just it. */
@@ -84,12 +87,17 @@ public final class WorkflowRun {
         return List.copyOf(agents);
     }
 
-    /** The run's answer: the text of the workflow's final agent, as far as it got. */
+    /**
+     * The run's answer: the text of the agent that ran last in the workflow's final step, as
+     * far as it got (in a loop that ended early, the agent that ended it).
+     */
     public String output() {
-        String last = finalAgent(workflow.root());
-        if (last == null) return "";
-        AgentRun run = latestByName.get(last);
-        return run == null ? "" : run.transcript().text();
+        var last = new java.util.HashSet<String>();
+        finalAgents(workflow.root(), last);
+        for (int i = agents.size() - 1; i >= 0; i--) {
+            if (last.contains(agents.get(i).name())) return agents.get(i).transcript().text();
+        }
+        return "";
     }
 
     /** Stops one agent of the run; empty if it has no agent of that name. */
@@ -302,6 +310,7 @@ public final class WorkflowRun {
     }
 
     private String instructionFor(Step.Agent step, Map<String, String> vars) throws WorkflowException {
+        if (step.instruction() == null) return inputs.system();
         var values = new HashMap<>(state);
         values.putAll(vars);
         String item = vars.get("item." + step.name());
@@ -321,15 +330,15 @@ public final class WorkflowRun {
         return agent.transcript().usage(agent.agent().promptText());
     }
 
-    /** The agent whose text is the run's answer: the last one in the tree. */
-    private static String finalAgent(Step step) {
-        return switch (step) {
-            case Step.Agent a -> a.name();
-            case Step.Plan p -> p.agent().name();
-            case Step.FanOut f -> null;
-            case Step.Sequential s -> s.steps().isEmpty() ? null : finalAgent(s.steps().getLast());
-            case Step.Parallel p -> p.steps().isEmpty() ? null : finalAgent(p.steps().getLast());
-            case Step.Loop l -> l.steps().isEmpty() ? null : finalAgent(l.steps().getLast());
-        };
+    /** The agents that can give the run its answer: those of the last step (all of a final loop's). */
+    private static void finalAgents(Step step, java.util.Set<String> names) {
+        switch (step) {
+            case Step.Agent a -> names.add(a.name());
+            case Step.Plan p -> names.add(p.agent().name());
+            case Step.FanOut f -> { }
+            case Step.Sequential s -> { if (!s.steps().isEmpty()) finalAgents(s.steps().getLast(), names); }
+            case Step.Parallel p -> { if (!p.steps().isEmpty()) finalAgents(p.steps().getLast(), names); }
+            case Step.Loop l -> l.steps().forEach(child -> finalAgents(child, names));
+        }
     }
 }

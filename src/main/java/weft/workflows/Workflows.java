@@ -12,13 +12,13 @@ import java.util.Optional;
  * loaded from {@code WEFT_WORKFLOWS}.
  */
 public final class Workflows {
-    /** One agent, {@code assistant}, whose instruction is the run's {@code system} prompt. */
+    /** One agent, {@code assistant}, whose system prompt is the run's {@code system}, taken literally. */
     public static final String CHAT = "chat";
 
     private final Map<String, Workflow> byName = new LinkedHashMap<>();
 
     public Workflows(List<Workflow> loaded) {
-        byName.put(CHAT, chat(null));
+        byName.put(CHAT, chat());
         byName.put("research", research());
         for (Workflow w : loaded) {
             if (byName.putIfAbsent(w.name(), w) != null) {
@@ -27,9 +27,8 @@ public final class Workflows {
         }
     }
 
-    /** The workflow a run asked for; {@code chat} takes the run's system prompt as its instruction. */
-    public Optional<Workflow> find(String name, String system) {
-        if (CHAT.equals(name)) return Optional.of(chat(system));
+    /** The workflow a run asked for. */
+    public Optional<Workflow> find(String name) {
         return Optional.ofNullable(byName.get(name));
     }
 
@@ -37,9 +36,10 @@ public final class Workflows {
         return new ArrayList<>(byName.values());
     }
 
-    static Workflow chat(String system) {
+    /** Its agent has no instruction: it gets the run's {@code system} prompt, which is not a template. */
+    static Workflow chat() {
         return new Workflow(CHAT, "One agent answers, with the session's history.",
-                new Step.Agent("assistant", system, null, null, null, null, null));
+                new Step.Agent("assistant", null, null, null, null, null, null));
     }
 
     /**

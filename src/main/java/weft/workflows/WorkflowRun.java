@@ -263,9 +263,8 @@ public final class WorkflowRun {
 
         AgentStopped.Outcome stopped = null;
         Throwable failure = null;
-        if (!me.stopper().enter()) {
-            me.stopper().skip(AgentStopped.Outcome.CANCELLED);
-            throw new AgentStopped(step.name(), AgentStopped.Outcome.CANCELLED, "agent '" + step.name() + "' was cancelled", null);
+        if (!me.stopper().enter()) { // cancelled between being named and starting
+            throw report(me, me.stopper().skip(AgentStopped.Outcome.CANCELLED), null, step);
         }
         try (var scope = StructuredTaskScope.open(Joiner.<Transcript>awaitAllSuccessfulOrThrow(),
                 config -> step.timeout() == null ? config : config.withTimeout(step.timeout()))) {

@@ -12,11 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static weft.testing.RunEvents.deltas;
 
 /** Cancelling a run through its scope: fast, exact about what was streamed, and safe against races. */
 class CancelTest {
@@ -33,10 +33,6 @@ class CancelTest {
     @AfterAll
     static void stop() {
         server.close();
-    }
-
-    private static String deltas(List<SseStream.Event> events) {
-        return events.stream().filter(e -> e.type().equals("delta")).map(e -> e.text("text")).collect(Collectors.joining());
     }
 
     @Test

@@ -1,40 +1,21 @@
 package weft.http;
 
-import com.sun.management.HotSpotDiagnosticMXBean;
 import org.junit.jupiter.api.Test;
 import weft.testing.Await;
 import weft.testing.ScriptedProvider;
 import weft.testing.SseStream;
 import weft.testing.TestServer;
 
-import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static weft.testing.ThreadDump.threadNames;
 
 /** Runs leave nothing behind: no threads, and no retained runs once their retention is over. */
 class LeakTest {
-
-    /** Every thread of the JVM, virtual ones included, from a JSON thread dump. */
-    private static List<String> threadNames() throws IOException {
-        Path dump = Files.createTempFile("weft-threads", ".json");
-        Files.delete(dump);
-        try {
-            ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
-                    .dumpThreads(dump.toString(), HotSpotDiagnosticMXBean.ThreadDumpFormat.JSON);
-            var matcher = Pattern.compile("\"name\": \"([^\"]*)\"").matcher(Files.readString(dump));
-            return matcher.results().map(m -> m.group(1)).toList();
-        } finally {
-            Files.deleteIfExists(dump);
-        }
-    }
 
     private static long count(List<String> names, String prefix) {
         return names.stream().filter(n -> prefix.isEmpty() ? n.isEmpty() : n.startsWith(prefix)).count();

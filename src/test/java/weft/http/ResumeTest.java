@@ -3,6 +3,7 @@ package weft.http;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import weft.testing.RunEvents;
 import weft.testing.ScriptedProvider;
 import weft.testing.SseStream;
 import weft.testing.TestServer;
@@ -11,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiFunction;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -49,7 +49,7 @@ class ResumeTest {
 
     private static void assertExactlyOnce(List<SseStream.Event> events) {
         for (int i = 0; i < events.size(); i++) assertEquals(i + 1, events.get(i).id(), "event ids must run 1, 2, 3 … without gaps or repeats");
-        String deltas = events.stream().filter(e -> e.type().equals("delta")).map(e -> e.text("text")).collect(Collectors.joining());
+        String deltas = RunEvents.deltas(events);
         assertEquals(String.join("", PIECES), deltas);
         assertEquals(deltas, events.getLast().text("output"));
         assertEquals("completed", events.getLast().text("status"));

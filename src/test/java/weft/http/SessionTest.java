@@ -13,6 +13,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static weft.testing.RunEvents.runToDone;
 
 /** Sessions carry history across runs, reach the model in order, and can be deleted. */
 class SessionTest {
@@ -30,10 +31,9 @@ class SessionTest {
         server.close();
     }
 
+    /** The first event (run_started) of a streamed run on this test's server. */
     private static SseStream.Event run(String body) {
-        try (SseStream stream = server.streamRun(body)) {
-            return stream.readToDone().getFirst();
-        }
+        return runToDone(server, body).getFirst();
     }
 
     @Test

@@ -3,13 +3,13 @@ package weft.http;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import weft.testing.RunEvents;
 import weft.testing.ScriptedProvider;
 import weft.testing.SseStream;
 import weft.testing.TestServer;
 
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -70,7 +70,7 @@ class StreamingRunTest {
     void awkwardContentSurvivesFramingExactly() {
         try (SseStream stream = server.streamRun("{\"input\":\"hi\",\"provider\":\"script\"}")) {
             var events = stream.readToDone();
-            String joined = events.stream().filter(e -> e.type().equals("delta")).map(e -> e.text("text")).collect(Collectors.joining());
+            String joined = RunEvents.deltas(events);
             String expected = String.join("", AWKWARD);
             assertEquals(expected, joined);
             assertEquals(expected, events.get(events.size() - 2).text("text"));

@@ -23,7 +23,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -38,7 +37,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import static weft.testing.Citations.HALF_MARKER;
+import static weft.testing.Citations.MARKER;
+import static weft.testing.Citations.documents;
+import static weft.testing.MockProvider.endOfEvent;
+import static weft.testing.MockProvider.withEveryChunking;
+import static weft.testing.RunEvents.assertCompletedWith;
+import static weft.testing.RunEvents.assertFailed;
+import static weft.testing.RunEvents.deltas;
+import static weft.testing.RunEvents.ofType;
+import static weft.testing.RunEvents.only;
+import static weft.testing.RunEvents.runToDone;
 
 /**
  * The Anthropic provider over real HTTP: a Weft server whose {@code anthropic} provider talks to a
@@ -49,9 +58,6 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class AnthropicProviderTest {
     private static final String DIR = "anthropic/";
-    private static final Pattern MARKER = Pattern.compile("\\[(\\d+)]");
-    /** A delta that ends in the middle of a possible marker such as "[1". */
-    private static final Pattern HALF_MARKER = Pattern.compile("\\[\\d{0,4}$");
 
     private MockProvider mock;
     private TestServer server;
@@ -70,16 +76,14 @@ class AnthropicProviderTest {
 
     /** Five seconds of patience, two retries 10 ms apart. */
     private static AnthropicProvider anthropic(String baseUrl) {
-        return new AnthropicProvider(TestServer.providerHttp(Duration.ofSeconds(5), 2, Duration.ofMillis(10)),
-                baseUrl, "sk-ant-test", "claude-test");
+        return new AnthropicProvider(TestServer.patientProviderHttp(), baseUrl, "sk-ant-test", "claude-test");
     }
 
     // ---- the answer's text, however the bytes are cut
 
     static Stream<Arguments> fixturesAndChunkings() {
-        return Stream.of("basic.sse", "long.sse", "dutch.sse", "citations.sse", "thinking-and-unknown-event.sse",
-                        "cumulative-usage.sse")
-                .flatMap(f -> Arrays.stream(Chunking.values()).map(c -> Arguments.of(f, c)));
+        return withEveryChunking("basic.sse", "long.sse", "dutch.sse", "citations.sse", "thinking-and-unknown-event.sse",
+                "cumulative-usage.sse");
     }
 
     @ParameterizedTest(name = "{0} cut {1}")
@@ -291,7 +295,7 @@ class AnthropicProviderTest {
         try (var slashed = TestServer.start(anthropic(mock.baseUrl() + "/"))) {
             mock.enqueue(Reply.fixture(DIR + "basic.sse"));
 
-            assertEquals("completed", run(slashed, request("Hi")).getLast().text("status"));
+            assertEquals("completed", runToDone(slashed, request("Hi")).getLast().text("status"));
             assertEquals("/v1/messages", mock.requests().getFirst().path());
         }
     }
@@ -465,14 +469,6 @@ class AnthropicProviderTest {
         return TestServer.JSON.createObjectNode().put("input", input).put("provider", "anthropic");
     }
 
-    private static JsonNode documents(int count) {
-        var docs = TestServer.JSON.createArrayNode();
-        for (int i = 1; i <= count; i++) {
-            docs.addObject().put("id", "doc-" + i).put("title", "Source " + i).put("text", "Text of source " + i + ".");
-        }
-        return docs;
-    }
-
     /** An error body as Anthropic writes it, for an HTTP refusal or (its "error" member) an error event. */
     private static String anthropicError(String type, String message) {
         var body = TestServer.JSON.createObjectNode().put("type", "error");
@@ -481,63 +477,15 @@ class AnthropicProviderTest {
         return body.toString();
     }
 
+    /** A streamed run on this test's server. */
     private List<SseStream.Event> run(ObjectNode body) {
-        return run(server, body);
-    }
-
-    private static List<SseStream.Event> run(TestServer target, ObjectNode body) {
-        try (SseStream stream = target.streamRun(body.toString())) {
-            assertEquals(200, stream.status());
-            return stream.readToDone();
-        }
-    }
-
-    private static void assertCompletedWith(String expected, List<SseStream.Event> events) {
-        var done = events.getLast();
-        assertEquals("completed", done.text("status"), () -> "events: " + events);
-        assertEquals(expected, deltas(events));
-        assertEquals(expected, only(events, "agent_completed").text("text"));
-        assertEquals(expected, done.text("output"));
-    }
-
-    /** The run failed with this code: an error event, then (after the agent's completion) done. */
-    private static SseStream.Event assertFailed(List<SseStream.Event> events, String code) {
-        var error = only(events, "error");
-        assertEquals(code, error.text("code"), () -> "error: " + error.data());
-        assertFalse(error.text("message").isBlank());
-        assertEquals("failed", events.getLast().text("status"));
-        int errorAt = events.indexOf(error);
-        for (int i = errorAt + 1; i < events.size() - 1; i++) {
-            assertEquals("agent_completed", events.get(i).type(), "only the agent's completion comes between error and done");
-        }
-        return error;
-    }
-
-    private static String deltas(List<SseStream.Event> events) {
-        return ofType(events, "delta").stream().map(e -> e.text("text")).collect(Collectors.joining());
-    }
-
-    private static List<SseStream.Event> ofType(List<SseStream.Event> events, String type) {
-        return events.stream().filter(e -> e.type().equals(type)).toList();
-    }
-
-    private static SseStream.Event only(List<SseStream.Event> events, String type) {
-        var found = ofType(events, type);
-        if (found.size() != 1) fail("expected one " + type + " event, got " + found.size() + ": " + events);
-        return found.getFirst();
+        return runToDone(server, body);
     }
 
     private static List<String> turns(JsonNode body) {
         var all = new ArrayList<String>();
         body.get("messages").forEach(m -> all.add(m.get("role").asText() + ":" + m.get("content").asText()));
         return all;
-    }
-
-    /** The byte offset just after the n-th event's blank line. */
-    private static int endOfEvent(String wire, int n) {
-        int at = 0;
-        for (int i = 0; i < n; i++) at = wire.indexOf("\n\n", at) + 2;
-        return wire.substring(0, at).getBytes(UTF_8).length;
     }
 
     /**

@@ -18,14 +18,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static weft.testing.Citations.MARKER;
 
 class DemoProviderTest {
-    private static final Pattern MARKER = Pattern.compile("\\[(\\d+)]");
 
     /** The instructions the research workflow sends, as system prompts, with their placeholders filled in. */
     private static final String PLANNER = "You plan research. Split the user's question into 2 to 5 distinct subtopics "

@@ -22,12 +22,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
@@ -38,6 +35,13 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static weft.testing.Citations.HALF_MARKER;
+import static weft.testing.Citations.MARKER;
+import static weft.testing.Citations.documents;
+import static weft.testing.MockProvider.withEveryChunking;
+import static weft.testing.RunEvents.deltas;
+import static weft.testing.RunEvents.ofType;
+import static weft.testing.RunEvents.runToDone;
 
 /**
  * The Gemini provider against a mock Gemini over real HTTP, replaying {@code test-fixtures/gemini/}
@@ -45,18 +49,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * can change without the tests going stale.
  */
 class GeminiProviderTest {
-    private static final Pattern MARKER = Pattern.compile("\\[(\\d+)]");
-    /** A delta that ends in the middle of a possible marker such as "[1". */
-    private static final Pattern HALF_MARKER = Pattern.compile("\\[\\d{0,4}$");
-
     private MockProvider mock;
     private TestServer server;
 
     @BeforeEach
     void start() {
         mock = MockProvider.start();
-        server = TestServer.start(new GeminiProvider(TestServer.providerHttp(Duration.ofSeconds(5), 2, Duration.ofMillis(10)),
-                mock.baseUrl(), "gm-test", "gemini-test"));
+        server = TestServer.start(new GeminiProvider(TestServer.patientProviderHttp(), mock.baseUrl(), "gm-test", "gemini-test"));
     }
 
     @AfterEach
@@ -68,8 +67,7 @@ class GeminiProviderTest {
     // --- what comes back ---------------------------------------------------------------------------
 
     static Stream<Arguments> fixturesAndChunkings() {
-        return Stream.of("basic.sse", "long.sse", "dutch.sse", "citations.sse", "thoughts.sse")
-                .flatMap(f -> Arrays.stream(Chunking.values()).map(c -> Arguments.of(f, c)));
+        return withEveryChunking("basic.sse", "long.sse", "dutch.sse", "citations.sse", "thoughts.sse");
     }
 
     @ParameterizedTest(name = "{0}, {1}")
@@ -519,19 +517,9 @@ class GeminiProviderTest {
         return TestServer.JSON.createObjectNode().put("provider", "gemini").put("input", input);
     }
 
+    /** A streamed run on this test's server. */
     private List<SseStream.Event> run(ObjectNode request) {
-        try (SseStream stream = server.streamRun(request.toString())) {
-            assertEquals(200, stream.status());
-            return stream.readToDone();
-        }
-    }
-
-    private static ArrayNode documents(int count) {
-        ArrayNode documents = TestServer.JSON.createArrayNode();
-        for (int n = 1; n <= count; n++) {
-            documents.addObject().put("id", "doc-" + n).put("title", "Source " + n).put("text", "Text of source " + n + ".");
-        }
-        return documents;
+        return runToDone(server, request);
     }
 
     /** One Gemini content as a one-element array, for building expected {@code contents}. */
@@ -541,16 +529,8 @@ class GeminiProviderTest {
         return contents;
     }
 
-    private static String deltas(List<SseStream.Event> events) {
-        return ofType(events, "delta").stream().map(e -> e.text("text")).collect(Collectors.joining());
-    }
-
     private static SseStream.Event completed(List<SseStream.Event> events) {
         return ofType(events, "agent_completed").getFirst();
-    }
-
-    private static List<SseStream.Event> ofType(List<SseStream.Event> events, String type) {
-        return events.stream().filter(e -> e.type().equals(type)).toList();
     }
 
     private static int[] offsets(byte[] bytes, java.util.function.IntPredicate cutBefore) {

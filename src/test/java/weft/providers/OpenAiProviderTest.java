@@ -30,7 +30,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
@@ -40,7 +39,16 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import static weft.testing.Citations.documents;
+import static weft.testing.MockProvider.endOfEvent;
+import static weft.testing.MockProvider.firstEvents;
+import static weft.testing.MockProvider.withEveryChunking;
+import static weft.testing.RunEvents.assertCompletedWith;
+import static weft.testing.RunEvents.assertFailed;
+import static weft.testing.RunEvents.deltas;
+import static weft.testing.RunEvents.ofType;
+import static weft.testing.RunEvents.only;
+import static weft.testing.RunEvents.runToDone;
 
 /**
  * The OpenAI provider over real HTTP: a Weft server whose {@code openai} provider talks to a
@@ -57,7 +65,7 @@ class OpenAiProviderTest {
 
     @BeforeEach
     void start() {
-        patient = TestServer.providerHttp(Duration.ofSeconds(5), 2, Duration.ofMillis(10));
+        patient = TestServer.patientProviderHttp();
         mock = MockProvider.start();
         server = TestServer.start(new OpenAiProvider(patient, mock.baseUrl() + "/v1", "sk-test", "gpt-test"));
     }
@@ -71,8 +79,7 @@ class OpenAiProviderTest {
     // ---- the answer's text, however the bytes are cut
 
     static Stream<Arguments> fixturesAndChunkings() {
-        var fixtures = List.of("basic.sse", "long.sse", "dutch.sse", "citations.sse", "compatible.sse", "ollama-no-usage.sse");
-        return fixtures.stream().flatMap(f -> Stream.of(Chunking.values()).map(c -> Arguments.of(f, c)));
+        return withEveryChunking("basic.sse", "long.sse", "dutch.sse", "citations.sse", "compatible.sse", "ollama-no-usage.sse");
     }
 
     @ParameterizedTest(name = "{0} cut {1}")
@@ -212,7 +219,7 @@ class OpenAiProviderTest {
         try (var keyless = TestServer.start(new OpenAiProvider(patient, mock.baseUrl() + "/v1/", null, "llama3.2"))) {
             mock.enqueue(Reply.fixture(DIR + "ollama-no-usage.sse"));
 
-            var events = run(keyless, request("Hi"));
+            var events = runToDone(keyless, request("Hi"));
 
             assertEquals("completed", events.getLast().text("status"));
             var sent = mock.requests().getFirst();
@@ -246,7 +253,7 @@ class OpenAiProviderTest {
             closedPort = socket.getLocalPort();
         }
         try (var refused = TestServer.start(new OpenAiProvider(patient, "http://127.0.0.1:" + closedPort + "/v1", "sk-test", "gpt-test"))) {
-            var error = assertFailed(run(refused, request("Hi")), "provider_unavailable");
+            var error = assertFailed(runToDone(refused, request("Hi")), "provider_unavailable");
             assertTrue(error.text("message").contains("127.0.0.1:" + closedPort), error.text("message"));
             assertTrue(error.data().get("retryable").asBoolean());
         }
@@ -255,7 +262,7 @@ class OpenAiProviderTest {
     @Test
     void unknownHostIsProviderUnavailableNamingTheHostProblem() {
         try (var nowhere = TestServer.start(new OpenAiProvider(patient, "http://weft-nowhere.invalid/v1", "sk-test", "gpt-test"))) {
-            var error = assertFailed(run(nowhere, request("Hi")), "provider_unavailable");
+            var error = assertFailed(runToDone(nowhere, request("Hi")), "provider_unavailable");
             assertTrue(error.text("message").contains("cannot resolve the host"), error.text("message"));
             assertTrue(error.text("message").contains("weft-nowhere.invalid"), error.text("message"));
         }
@@ -269,7 +276,7 @@ class OpenAiProviderTest {
         String https = mock.baseUrl().replace("http://", "https://") + "/v1";
         var once = TestServer.providerHttp(Duration.ofSeconds(5), 0, Duration.ofMillis(10));
         try (var tls = TestServer.start(new OpenAiProvider(once, https, "sk-test", "gpt-test"))) {
-            var error = assertFailed(run(tls, request("Hi")), "provider_unavailable");
+            var error = assertFailed(runToDone(tls, request("Hi")), "provider_unavailable");
             assertTrue(error.text("message").contains("TLS"), error.text("message"));
         }
     }
@@ -291,7 +298,7 @@ class OpenAiProviderTest {
             });
             String https = "https://127.0.0.1:" + plain.getLocalPort() + "/v1";
             try (var tls = TestServer.start(new OpenAiProvider(patient, https, "sk-test", "gpt-test"))) {
-                var error = assertFailed(run(tls, request("Hi")), "provider_unavailable");
+                var error = assertFailed(runToDone(tls, request("Hi")), "provider_unavailable");
                 assertTrue(error.text("message").contains("TLS"), error.text("message"));
             }
         }
@@ -367,7 +374,7 @@ class OpenAiProviderTest {
             mock.enqueue(Reply.fixture(DIR + "basic.sse").stallAfter(endOfEvent(fixtureString("basic.sse"), 4)));
 
             long start = System.nanoTime();
-            var events = run(idle, request("Hi"));
+            var events = runToDone(idle, request("Hi"));
             long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 
             assertFailed(events, "provider_timeout");
@@ -521,7 +528,7 @@ class OpenAiProviderTest {
                 new OpenAiProvider(patient, mock.baseUrl() + "/v1", "sk-test", "gpt-test"))) {
             var reply = mock.enqueue(Reply.sse(firstEvents(fixtureString("basic.sse"), 6)).thenTrickle(Duration.ofMillis(20)));
 
-            var events = run(bounded, request("Hi"));
+            var events = runToDone(bounded, request("Hi"));
             long done = System.nanoTime();
 
             assertEquals("timed_out", events.getLast().text("status"));
@@ -539,64 +546,15 @@ class OpenAiProviderTest {
         return TestServer.JSON.createObjectNode().put("input", input).put("provider", "openai");
     }
 
-    private static JsonNode documents(int count) {
-        var docs = TestServer.JSON.createArrayNode();
-        for (int i = 1; i <= count; i++) {
-            docs.addObject().put("id", "doc-" + i).put("title", "Source " + i).put("text", "Text of source " + i + ".");
-        }
-        return docs;
-    }
-
     private static String openAiError(String message, String type, String code) {
         var error = TestServer.JSON.createObjectNode();
         error.putObject("error").put("message", message).put("type", type).putNull("param").put("code", code);
         return error.toString();
     }
 
+    /** A streamed run on this test's server. */
     private List<SseStream.Event> run(ObjectNode body) {
-        return run(server, body);
-    }
-
-    private static List<SseStream.Event> run(TestServer target, ObjectNode body) {
-        try (SseStream stream = target.streamRun(body.toString())) {
-            assertEquals(200, stream.status());
-            return stream.readToDone();
-        }
-    }
-
-    private static void assertCompletedWith(String expected, List<SseStream.Event> events) {
-        var done = events.getLast();
-        assertEquals("completed", done.text("status"), () -> "events: " + events);
-        assertEquals(expected, deltas(events));
-        assertEquals(expected, only(events, "agent_completed").text("text"));
-        assertEquals(expected, done.text("output"));
-    }
-
-    /** The run failed with this code: an error event, then (after the agent's completion) done. */
-    private static SseStream.Event assertFailed(List<SseStream.Event> events, String code) {
-        var error = only(events, "error");
-        assertEquals(code, error.text("code"), () -> "error: " + error.data());
-        assertFalse(error.text("message").isBlank());
-        assertEquals("failed", events.getLast().text("status"));
-        int errorAt = events.indexOf(error);
-        for (int i = errorAt + 1; i < events.size() - 1; i++) {
-            assertEquals("agent_completed", events.get(i).type(), "only the agent's completion comes between error and done");
-        }
-        return error;
-    }
-
-    private static String deltas(List<SseStream.Event> events) {
-        return ofType(events, "delta").stream().map(e -> e.text("text")).collect(Collectors.joining());
-    }
-
-    private static List<SseStream.Event> ofType(List<SseStream.Event> events, String type) {
-        return events.stream().filter(e -> e.type().equals(type)).toList();
-    }
-
-    private static SseStream.Event only(List<SseStream.Event> events, String type) {
-        var found = ofType(events, type);
-        if (found.size() != 1) fail("expected one " + type + " event, got " + found.size() + ": " + events);
-        return found.getFirst();
+        return runToDone(server, body);
     }
 
     private static List<String> roles(JsonNode body) {
@@ -663,22 +621,8 @@ class OpenAiProviderTest {
         return usage;
     }
 
-    /** The byte offset just after the n-th event's blank line. */
-    private static int endOfEvent(String wire, int n) {
-        int at = 0;
-        for (int i = 0; i < n; i++) at = wire.indexOf("\n\n", at) + 2;
-        return wire.substring(0, at).getBytes(StandardCharsets.UTF_8).length;
-    }
-
     /** The text of a transcript's first n events. */
     private static String firstText(String wire, int n) {
         return textOf(firstEvents(wire, n).getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** The first n events of a transcript, as text. */
-    private static String firstEvents(String wire, int n) {
-        int at = 0;
-        for (int i = 0; i < n; i++) at = wire.indexOf("\n\n", at) + 2;
-        return wire.substring(0, at);
     }
 }

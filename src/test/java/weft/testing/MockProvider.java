@@ -3,6 +3,7 @@ package weft.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.params.provider.Arguments;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -21,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.stream.Stream;
 
 /**
  * A stand-in for OpenAI, Anthropic and Gemini in tests: a JDK HttpServer that answers each
@@ -139,6 +141,23 @@ public final class MockProvider implements AutoCloseable {
 
         /** Completes when the mock has begun answering this reply. */
         public CompletableFuture<Long> served() { return served; }
+    }
+
+    /** Each fixture with each {@link Chunking}: the arguments of a parameterized test that replays every fixture every way. */
+    public static Stream<Arguments> withEveryChunking(String... fixtures) {
+        return Stream.of(fixtures).flatMap(f -> Stream.of(Chunking.values()).map(c -> Arguments.of(f, c)));
+    }
+
+    /** The first {@code n} events of an SSE transcript (up to and including the n-th blank line), as text. */
+    public static String firstEvents(String wire, int n) {
+        int at = 0;
+        for (int i = 0; i < n; i++) at = wire.indexOf("\n\n", at) + 2;
+        return wire.substring(0, at);
+    }
+
+    /** The byte offset just after the n-th event's blank line: where to cut, drop or stall a reply. */
+    public static int endOfEvent(String wire, int n) {
+        return firstEvents(wire, n).getBytes(StandardCharsets.UTF_8).length;
     }
 
     private MockProvider(HttpServer server) {

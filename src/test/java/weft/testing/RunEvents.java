@@ -1,5 +1,6 @@
 package weft.testing;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import weft.testing.SseStream.Event;
 
 import java.util.ArrayList;
@@ -13,7 +14,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Reading the events of a multi-agent run: by type, by agent, and by one agent's run from start to completion. */
+/**
+ * Reading the events of a run: streaming one to its end, picking events by type and by agent,
+ * one agent's run from start to completion, and what a completed or failed run must hold.
+ */
 public final class RunEvents {
     private RunEvents() {}
 
@@ -36,20 +40,40 @@ public final class RunEvents {
         public long lastDeltaTs() { return deltas.getLast().data().get("ts").asLong(); }
     }
 
+    /**
+     * Streams a run with this request body, asserts the answer is a 200 stream, and returns its
+     * events up to and including {@code done} (asserting the stream then ends).
+     */
+    public static List<Event> runToDone(TestServer server, String body) {
+        try (SseStream stream = server.streamRun(body)) {
+            assertEquals(200, stream.status());
+            return stream.readToDone();
+        }
+    }
+
+    /** {@link #runToDone(TestServer, String)} with a JSON request body. */
+    public static List<Event> runToDone(TestServer server, JsonNode body) {
+        return runToDone(server, body.toString());
+    }
+
+    /** The events of this type, in order. */
     public static List<Event> ofType(List<Event> events, String type) {
         return events.stream().filter(e -> e.type().equals(type)).toList();
     }
 
+    /** The events of this type from this agent, in order. */
     public static List<Event> ofType(List<Event> events, String type, String agent) {
         return events.stream().filter(e -> e.type().equals(type) && agent.equals(e.text("agent"))).toList();
     }
 
+    /** The one event of this type from this agent; asserts there is exactly one. */
     public static Event only(List<Event> events, String type, String agent) {
         var found = ofType(events, type, agent);
         assertEquals(1, found.size(), "expected exactly one " + type + " of " + agent + ", got " + found);
         return found.getFirst();
     }
 
+    /** The one event of this type; asserts there is exactly one. */
     public static Event only(List<Event> events, String type) {
         var found = ofType(events, type);
         assertEquals(1, found.size(), "expected exactly one " + type + ", got " + found);
@@ -109,6 +133,11 @@ public final class RunEvents {
         return all.getFirst();
     }
 
+    /** Every delta's text, joined in order (all agents). */
+    public static String deltas(List<Event> events) {
+        return ofType(events, "delta").stream().map(e -> e.text("text")).collect(Collectors.joining());
+    }
+
     /** Every delta text of the agent, joined (all its instances). */
     public static String deltas(List<Event> events, String agent) {
         return ofType(events, "delta", agent).stream().map(e -> e.text("text")).collect(Collectors.joining());
@@ -150,5 +179,33 @@ public final class RunEvents {
             String agent = completed.text("agent");
             assertTrue(started(events).contains(agent), "agent_completed of " + agent + ", which never started");
         }
+    }
+
+    /**
+     * The run completed with exactly {@code expected}: as its deltas joined, as the text of its one
+     * {@code agent_completed} and as the output of {@code done}.
+     */
+    public static void assertCompletedWith(String expected, List<Event> events) {
+        var done = events.getLast();
+        assertEquals("completed", done.text("status"), () -> "events: " + events);
+        assertEquals(expected, deltas(events));
+        assertEquals(expected, only(events, "agent_completed").text("text"));
+        assertEquals(expected, done.text("output"));
+    }
+
+    /**
+     * The run failed with this code: one {@code error} event with that code and a message, then
+     * (after nothing but the agent's completion) {@code done} with status failed. Returns the error.
+     */
+    public static Event assertFailed(List<Event> events, String code) {
+        var error = only(events, "error");
+        assertEquals(code, error.text("code"), () -> "error: " + error.data());
+        assertFalse(error.text("message").isBlank());
+        assertEquals("failed", events.getLast().text("status"));
+        int errorAt = events.indexOf(error);
+        for (int i = errorAt + 1; i < events.size() - 1; i++) {
+            assertEquals("agent_completed", events.get(i).type(), "only the agent's completion comes between error and done");
+        }
+        return error;
     }
 }

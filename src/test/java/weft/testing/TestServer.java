@@ -75,6 +75,11 @@ public final class TestServer implements AutoCloseable {
         return new ProviderHttp(client, PROVIDER_TIMERS, new ProviderHttp.Options(idleTimeout, retries, backoff));
     }
 
+    /** Five seconds of patience, two retries 10 ms apart: the provider HTTP most provider tests want. */
+    public static ProviderHttp patientProviderHttp() {
+        return providerHttp(Duration.ofSeconds(5), 2, Duration.ofMillis(10));
+    }
+
     public URI uri(String path) {
         return URI.create("http://127.0.0.1:" + weft.port() + path);
     }

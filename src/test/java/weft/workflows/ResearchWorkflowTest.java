@@ -10,7 +10,6 @@ import weft.testing.Roles;
 import weft.testing.RunEvents;
 import weft.testing.RunEvents.Instance;
 import weft.testing.ScriptedProvider;
-import weft.testing.SseStream;
 import weft.testing.SseStream.Event;
 import weft.testing.TestServer;
 
@@ -33,6 +32,7 @@ import static weft.testing.RunEvents.instance;
 import static weft.testing.RunEvents.instances;
 import static weft.testing.RunEvents.ofType;
 import static weft.testing.RunEvents.only;
+import static weft.testing.RunEvents.runToDone;
 
 /**
  * The built-in {@code research} workflow over HTTP: a planner, one researcher per planned
@@ -54,13 +54,6 @@ class ResearchWorkflowTest {
         return TestServer.JSON.createObjectNode().put("workflow", "research").put("input", input).put("provider", "script");
     }
 
-    private static List<Event> run(TestServer server, ObjectNode body) {
-        try (SseStream stream = server.streamRun(body.toString())) {
-            assertEquals(200, stream.status());
-            return stream.readToDone();
-        }
-    }
-
     private static List<ModelRequest> requestsOf(ScriptedProvider provider, Roles.Role role) {
         return provider.requests().stream().filter(r -> Roles.of(r) == role).toList();
     }
@@ -69,7 +62,7 @@ class ResearchWorkflowTest {
     void researchRunPlansThenResearchesEverySubtopicUnderResearchersThenSynthesizesLast() {
         var script = quick();
         try (TestServer server = TestServer.start(script)) {
-            var events = run(server, research("How does streaming work?"));
+            var events = runToDone(server, research("How does streaming work?"));
             RunEvents.assertWellFormed(events);
 
             var started = events.getFirst();
@@ -129,7 +122,7 @@ class ResearchWorkflowTest {
     @Test
     void doneUsageIsTheSumOfEveryAgentsCompletedUsage() {
         try (TestServer server = TestServer.start(quick())) {
-            var events = run(server, research("How does streaming work?"));
+            var events = runToDone(server, research("How does streaming work?"));
 
             long input = 0;
             long output = 0;
@@ -150,7 +143,7 @@ class ResearchWorkflowTest {
     @Test
     void everyAgentsDeltasConcatenateToItsCompletedTextInOrderWithGapFreeIds() {
         try (TestServer server = TestServer.start(quick().pausing(Duration.ofMillis(1)))) {
-            var events = run(server, research("How does streaming work?"));
+            var events = runToDone(server, research("How does streaming work?"));
 
             RunEvents.assertWellFormed(events);
             RunEvents.assertEveryStartedAgentCompletedWithItsDeltas(events);
@@ -181,7 +174,7 @@ class ResearchWorkflowTest {
                 },
                 r -> SYNTHESIS)).pausing(Duration.ofMillis(15));
         try (TestServer server = TestServer.start(script)) {
-            var events = run(server, research("How does streaming work?"));
+            var events = runToDone(server, research("How does streaming work?"));
             assertEquals("completed", events.getLast().text("status"));
             assertTrue(concurrent.get(), "all three researchers' model calls were in flight at the same time");
 
@@ -213,7 +206,7 @@ class ResearchWorkflowTest {
         try (TestServer server = TestServer.start(Map.of("WEFT_DEMO_TTFT", "50ms", "WEFT_DEMO_TOKENS_PER_SECOND", "200"))) {
             var body = TestServer.JSON.createObjectNode().put("workflow", "research")
                     .put("input", "How do server-sent events compare with WebSockets for streaming?");
-            var events = run(server, body);
+            var events = runToDone(server, body);
 
             RunEvents.assertWellFormed(events);
             RunEvents.assertEveryStartedAgentCompletedWithItsDeltas(events);
@@ -239,7 +232,7 @@ class ResearchWorkflowTest {
     void synthesizerIsAskedWithEveryResearchersTextUnderItsSubtopicHeading() {
         var script = quick();
         try (TestServer server = TestServer.start(script)) {
-            var events = run(server, research("How does streaming work?"));
+            var events = runToDone(server, research("How does streaming work?"));
             assertEquals("completed", events.getLast().text("status"));
 
             var synthesis = requestsOf(script, Roles.Role.SYNTHESIZER);
@@ -272,7 +265,7 @@ class ResearchWorkflowTest {
             var docs = body.putArray("documents");
             docs.addObject().put("id", "doc-sse").put("title", "SSE spec").put("text", "Server-sent events.");
             docs.addObject().put("id", "doc-retry").put("title", "Retry guide").put("text", "Retries.");
-            var events = run(server, body);
+            var events = runToDone(server, body);
             assertEquals("completed", events.getLast().text("status"));
 
             var expected = List.of(new Document("doc-sse", "SSE spec", "Server-sent events."),
@@ -306,7 +299,7 @@ class ResearchWorkflowTest {
                 subtopic -> Roles.notes(subtopic, 2),
                 r -> SYNTHESIS));
         try (TestServer server = TestServer.start(script)) {
-            var events = run(server, research("How does streaming work?"));
+            var events = runToDone(server, research("How does streaming work?"));
 
             assertEquals("completed", events.getLast().text("status"));
             var planners = requestsOf(script, Roles.Role.PLANNER);
@@ -338,7 +331,7 @@ class ResearchWorkflowTest {
                 subtopic -> Roles.notes(subtopic, 2),
                 r -> SYNTHESIS));
         try (TestServer server = TestServer.start(script)) {
-            var events = run(server, research("How does streaming work?"));
+            var events = runToDone(server, research("How does streaming work?"));
 
             assertEquals("completed", events.getLast().text("status"));
             var retry = requestsOf(script, Roles.Role.PLANNER).get(1).messages().getLast();
@@ -359,7 +352,7 @@ class ResearchWorkflowTest {
                 subtopic -> Roles.notes(subtopic, 2),
                 r -> SYNTHESIS));
         try (TestServer server = TestServer.start(script)) {
-            var events = run(server, research("How does streaming work?"));
+            var events = runToDone(server, research("How does streaming work?"));
 
             RunEvents.assertWellFormed(events);
             assertEquals(2, requestsOf(script, Roles.Role.PLANNER).size(), "asked once, then once again, then given up");
@@ -382,7 +375,7 @@ class ResearchWorkflowTest {
     void sessionHoldsOnlyTheUserInputAndTheFinalOutput() {
         var script = quick();
         try (TestServer server = TestServer.start(script)) {
-            var events = run(server, research("How does streaming work?"));
+            var events = runToDone(server, research("How does streaming work?"));
             String session = events.getFirst().text("session_id");
 
             var messages = TestServer.json(server.get("/v1/sessions/" + session)).get("messages");
@@ -396,7 +389,7 @@ class ResearchWorkflowTest {
 
             // The next run of the session shows every agent exactly that history.
             int before = script.requests().size();
-            var next = run(server, research("And over HTTP/2?").put("session_id", session));
+            var next = runToDone(server, research("And over HTTP/2?").put("session_id", session));
             assertEquals("completed", next.getLast().text("status"));
             var expected = List.of(ChatMessage.user("How does streaming work?"),
                     ChatMessage.assistant(String.join("", SYNTHESIS)), ChatMessage.user("And over HTTP/2?"));

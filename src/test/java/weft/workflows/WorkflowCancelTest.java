@@ -2,7 +2,6 @@ package weft.workflows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.management.HotSpotDiagnosticMXBean;
 import org.junit.jupiter.api.Test;
 import weft.providers.OpenAiProvider;
 import weft.testing.Await;
@@ -16,11 +15,7 @@ import weft.testing.SseStream;
 import weft.testing.SseStream.Event;
 import weft.testing.TestServer;
 
-import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -38,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static weft.testing.RunEvents.instance;
 import static weft.testing.RunEvents.ofType;
 import static weft.testing.RunEvents.only;
+import static weft.testing.ThreadDump.threadNames;
 
 /**
  * Stopping a research run: all of it in any phase, over real provider connections, or one
@@ -401,20 +397,6 @@ class WorkflowCancelTest {
 
     // ---- nothing left behind
 
-    /** Every thread of the JVM, virtual ones included, from a JSON thread dump. */
-    private static List<String> threadNames() throws IOException {
-        Path dump = Files.createTempFile("weft-threads", ".json");
-        Files.delete(dump);
-        try {
-            ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
-                    .dumpThreads(dump.toString(), HotSpotDiagnosticMXBean.ThreadDumpFormat.JSON);
-            var matcher = Pattern.compile("\"name\": \"([^\"]*)\"").matcher(Files.readString(dump));
-            return matcher.results().map(m -> m.group(1)).toList();
-        } finally {
-            Files.deleteIfExists(dump);
-        }
-    }
-
     /** Starts a research run, cancels it once {@code phase} is streaming, and reads it to its end. */
     private static void cancelResearchRun(TestServer server, Phase phase, List<String> ids) {
         try (SseStream stream = server.streamRun(research(""))) {
@@ -432,9 +414,9 @@ class WorkflowCancelTest {
     @Test
     void fiftyCancelledResearchRunsLeaveNoThreadsBehindAndNoActiveRuns() throws Exception {
         var script = ScriptedProvider.of("script", Roles.research(
-                r -> slowPlan(25),
-                subtopic -> Roles.notes(subtopic, 25),
-                r -> synthesis(25))).pausing(Duration.ofMillis(4));
+                r -> slowPlan(250),
+                subtopic -> Roles.notes(subtopic, 250),
+                r -> synthesis(250))).pausing(Duration.ofMillis(4));
         try (TestServer server = TestServer.start(script)) {
             var ids = new ArrayList<String>();
             cancelResearchRun(server, Phase.PLANNING, ids); // warm up, so that what the JDK creates lazily exists before the baseline

@@ -7,7 +7,6 @@ import weft.providers.ModelRequest;
 import weft.testing.RunEvents;
 import weft.testing.RunEvents.Instance;
 import weft.testing.ScriptedProvider;
-import weft.testing.SseStream;
 import weft.testing.SseStream.Event;
 import weft.testing.TestServer;
 
@@ -31,6 +30,7 @@ import static weft.testing.RunEvents.instance;
 import static weft.testing.RunEvents.instances;
 import static weft.testing.RunEvents.ofType;
 import static weft.testing.RunEvents.only;
+import static weft.testing.RunEvents.runToDone;
 
 /**
  * What parallel and loop steps of workflows loaded from {@code WEFT_WORKFLOWS} do when an agent
@@ -124,13 +124,11 @@ class WorkflowPolicyTest {
         }).failingAfter(2);
     }
 
+    /** The events of a well-formed streamed run of {@code workflow}. */
     private static List<Event> run(TestServer server, String workflow) {
-        try (SseStream stream = server.streamRun("{\"workflow\":\"" + workflow + "\",\"input\":\"Write it\",\"provider\":\"script\"}")) {
-            assertEquals(200, stream.status());
-            var events = stream.readToDone();
-            RunEvents.assertWellFormed(events);
-            return events;
-        }
+        var events = runToDone(server, "{\"workflow\":\"" + workflow + "\",\"input\":\"Write it\",\"provider\":\"script\"}");
+        RunEvents.assertWellFormed(events);
+        return events;
     }
 
     // ---- parallel steps when an agent fails

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import weft.providers.Usage;
 
 import java.io.IOException;
-import java.io.StringWriter;
+import java.io.ByteArrayOutputStream;
 import java.io.UncheckedIOException;
 
 /**
@@ -19,9 +19,10 @@ public final class EventJson {
 
     private EventJson() {}
 
-    public static String render(String runId, long seq, long epochMillis, RunEvent event) {
-        var out = new StringWriter(128);
-        try (JsonGenerator json = FACTORY.createGenerator(out)) {
+    /** The event's JSON as UTF-8 bytes: Jackson encodes straight into them, with no String in between. */
+    public static byte[] render(String runId, long seq, long epochMillis, RunEvent event) {
+        var out = new ByteArrayOutputStream(192);
+        try (JsonGenerator json = FACTORY.createGenerator(out, com.fasterxml.jackson.core.JsonEncoding.UTF8)) {
             json.writeStartObject();
             json.writeStringField("run_id", runId);
             json.writeNumberField("seq", seq);
@@ -30,9 +31,9 @@ public final class EventJson {
             event.writeFields(json);
             json.writeEndObject();
         } catch (IOException e) {
-            throw new UncheckedIOException("a StringWriter does not fail", e);
+            throw new UncheckedIOException("a ByteArrayOutputStream does not fail", e);
         }
-        return out.toString();
+        return out.toByteArray();
     }
 
     static void writeUsage(JsonGenerator json, Usage usage) throws IOException {

@@ -34,7 +34,7 @@ final class InMemoryRunLog implements RunLog {
         try {
             if (closed) throw new IllegalStateException("run " + runId + " has ended; cannot append " + event.type());
             long seq = events.size() + 1;
-            String json = EventJson.render(runId, seq, System.currentTimeMillis(), event);
+            byte[] json = EventJson.render(runId, seq, System.currentTimeMillis(), event);
             var logged = new LoggedEvent(seq, event.type(), SseWriter.render(seq, event.type(), json), now);
             events.add(logged);
             closed = logged.isDone();

@@ -261,4 +261,13 @@ class SseWriterTest {
             }
         }
     }
+
+    @Test
+    void utf8LineDataRendersExactlyAsTheSameText() {
+        for (String data : List.of("{\"text\":\"één 🎉\"}", "", "two\nlines", "cr\rhere", "crlf\r\nend")) {
+            assertArrayEquals(SseWriter.render(7, "delta", data), SseWriter.render(7, "delta", data.getBytes(UTF_8)), data);
+        }
+        assertEquals("id: 3\nevent: delta\ndata: {\"a\":1}\n\n",
+                new String(SseWriter.render(3, "delta", "{\"a\":1}".getBytes(UTF_8)), UTF_8));
+    }
 }

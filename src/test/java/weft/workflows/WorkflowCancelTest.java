@@ -226,7 +226,8 @@ class WorkflowCancelTest {
 
             try (SseStream stream = server.streamRun("{\"workflow\":\"research\",\"input\":\"How does streaming work?\",\"provider\":\"openai\"}")) {
                 var events = new ArrayList<Event>();
-                readUntil(stream, events, streaming(Phase.RESEARCHING, 1));
+                // every researcher has streamed all it will before its upstream goes quiet
+                readUntil(stream, events, streaming(Phase.RESEARCHING, 3));
                 String runId = events.getFirst().text("run_id");
 
                 long cancelled = System.nanoTime();
@@ -414,9 +415,9 @@ class WorkflowCancelTest {
     @Test
     void fiftyCancelledResearchRunsLeaveNoThreadsBehindAndNoActiveRuns() throws Exception {
         var script = ScriptedProvider.of("script", Roles.research(
-                r -> slowPlan(250),
-                subtopic -> Roles.notes(subtopic, 250),
-                r -> synthesis(250))).pausing(Duration.ofMillis(4));
+                r -> slowPlan(100),
+                subtopic -> Roles.notes(subtopic, 100),
+                r -> synthesis(100))).pausing(Duration.ofMillis(3));
         try (TestServer server = TestServer.start(script)) {
             var ids = new ArrayList<String>();
             cancelResearchRun(server, Phase.PLANNING, ids); // warm up, so that what the JDK creates lazily exists before the baseline

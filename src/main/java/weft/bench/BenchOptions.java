@@ -1,0 +1,175 @@
+package weft.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The benchmark's flags and the plan they make. Every level gets a token rate per stream and
+ * a {@code max_tokens}; by default the rate keeps the total delta rate within what two cores
+ * serve (the field notes measured 3,000–4,000 relayed deltas/s per core for a bare relay),
+ * and {@code max_tokens} makes each level last {@code --duration}.
+ *
+ * <pre>
+ * --levels 1,100,1000,10000   concurrent streams per level
+ * --rate 1000=5,10000=1       tokens/s per stream at a level (repeatable; default 60 up to 100 streams,
+ *                             5 up to 1,000, then 10,000/N)
+ * --max-tokens 300 | L=M,…    max_tokens for every level, or per level (default: --duration's worth)
+ * --duration 25s              how long each level holds its streams; a client whose stream ends
+ *                             sooner (the demo's answer is a few hundred tokens) opens another
+ * --ttft 300ms                the demo model's time to first token
+ * --ramp 1000                 new connections per second while a level starts (10 s for 10,000)
+ * --warmup 50                 streams run (and discarded) on each fresh server before measuring
+ * --no-baseline               measure Weft only
+ * --out target/bench          where results.md and the servers' logs go
+ * </pre>
+ */
+record BenchOptions(List<Level> levels, double rampPerSecond, int warmupStreams, boolean baseline, Path out) {
+
+    /**
+     * One level of the benchmark.
+     *
+     * @param streams         concurrent streams
+     * @param tokensPerSecond the demo model's rate, per stream
+     * @param maxTokens       the {@code max_tokens} each stream asks for
+     * @param ttft            the demo model's time to first token
+     * @param duration        how long the level holds its streams open (clients whose stream ends
+     *                        early open another, see {@link Load})
+     */
+    record Level(int streams, double tokensPerSecond, int maxTokens, Duration ttft, Duration duration) {
+        long intervalNanos() {
+            return tokensPerSecond > 0 ? (long) (1e9 / tokensPerSecond) : 0;
+        }
+
+        /** A gap longer than this is a stall: 5 × the expected token interval + 1 s. */
+        long stallNanos() {
+            return 5 * intervalNanos() + 1_000_000_000L;
+        }
+
+        /** How long a stream of {@code maxTokens} tokens lasts (the demo may end its answer sooner). */
+        Duration streamDuration() {
+            return ttft.plusNanos(maxTokens * intervalNanos());
+        }
+
+        /** A stream open this long is given up: twice its expected length and a minute more. */
+        long limitNanos() {
+            return 2 * streamDuration().toNanos() + 60_000_000_000L;
+        }
+
+        String rate() {
+            return tokensPerSecond == Math.rint(tokensPerSecond)
+                    ? Long.toString((long) tokensPerSecond) : Double.toString(tokensPerSecond);
+        }
+    }
+
+    static BenchOptions parse(String[] args) {
+        Map<String, String> f = flags(args);
+        var known = List.of("levels", "rate", "max-tokens", "duration", "ttft", "ramp", "warmup", "no-baseline", "out", "help");
+        for (String name : f.keySet()) {
+            if (!known.contains(name)) throw new IllegalArgumentException("unknown flag --" + name + "; the flags are --" + String.join(", --", known));
+        }
+        if (f.containsKey("help")) throw new IllegalArgumentException("usage");
+        List<Integer> streams = new ArrayList<>();
+        for (String l : f.getOrDefault("levels", "1,100,1000,10000").split(",")) streams.add(positiveInt("levels", l));
+        Map<Integer, Double> rates = perLevel("rate", f.get("rate"), Double::parseDouble);
+        Map<Integer, Double> maxTokens = perLevel("max-tokens", f.get("max-tokens"), Double::parseDouble);
+        Duration duration = duration("duration", f.getOrDefault("duration", "25s"));
+        Duration ttft = duration("ttft", f.getOrDefault("ttft", "300ms"));
+
+        var levels = new ArrayList<Level>();
+        for (int n : streams) {
+            double tps = rates.getOrDefault(n, defaultRate(n));
+            if (!(tps > 0)) throw new IllegalArgumentException("--rate for " + n + " streams must be above 0");
+            Double fixed = maxTokens.containsKey(n) ? maxTokens.get(n) : maxTokens.get(ALL);
+            int m = fixed != null ? fixed.intValue()
+                    : (int) Math.max(1, Math.round((duration.minus(ttft).toMillis() / 1000.0) * tps));
+            if (m < 1) throw new IllegalArgumentException("--max-tokens must be at least 1");
+            levels.add(new Level(n, tps, m, ttft, duration));
+        }
+        double ramp = Double.parseDouble(f.getOrDefault("ramp", "1000"));
+        int warmup = Integer.parseInt(f.getOrDefault("warmup", "50"));
+        return new BenchOptions(levels, ramp, warmup, !f.containsKey("no-baseline"),
+                Path.of(f.getOrDefault("out", "target/bench")));
+    }
+
+    /** 60 tokens/s (the demo's realistic rate) up to 100 streams, 5 up to 1,000, then 10,000 deltas/s shared out. */
+    static double defaultRate(int streams) {
+        if (streams <= 100) return 60;
+        if (streams <= 1000) return 5;
+        return 10_000.0 / streams;
+    }
+
+    static final String USAGE = """
+            usage: ./run.sh bench [--levels 1,100,1000,10000] [--rate 1000=5,10000=1] [--max-tokens M | L=M,…]
+                                  [--duration 25s] [--ttft 300ms] [--ramp 1000] [--warmup 50] [--no-baseline] [--out target/bench]""";
+
+    private static final int ALL = -1;
+
+    /** "5" (every level) or "1000=5,10000=1" (per level; repeatable flags were joined with commas). */
+    private static Map<Integer, Double> perLevel(String flag, String value, java.util.function.Function<String, Double> parse) {
+        var map = new TreeMap<Integer, Double>();
+        if (value == null) return map;
+        for (String item : value.split(",")) {
+            int eq = item.indexOf('=');
+            try {
+                if (eq < 0) map.put(ALL, parse.apply(item.strip()));
+                else map.put(positiveInt(flag, item.substring(0, eq)), parse.apply(item.substring(eq + 1).strip()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--" + flag + " " + value + ": write a number, or LEVEL=NUMBER,…");
+            }
+        }
+        return map;
+    }
+
+    private static int positiveInt(String flag, String text) {
+        try {
+            int n = Integer.parseInt(text.strip());
+            if (n > 0) return n;
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--" + flag + ": '" + text + "' is not a positive whole number");
+    }
+
+    private static Duration duration(String flag, String text) {
+        String t = text.strip().toLowerCase(Locale.ROOT);
+        try {
+            if (t.endsWith("ms")) return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+            if (t.endsWith("m")) return Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
+            if (t.endsWith("s")) t = t.substring(0, t.length() - 1);
+            return Duration.ofMillis(Math.round(Double.parseDouble(t) * 1000));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + flag + " " + text + ": write 300ms, 25s or 2m");
+        }
+    }
+
+    /**
+     * {@code --name=value}, {@code --name value}, or a bare {@code --name} (value "true").
+     * A repeated flag keeps all its values, joined with commas.
+     */
+    static Map<String, String> flags(String[] args) {
+        var flags = new LinkedHashMap<String, String>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--")) throw new IllegalArgumentException("unexpected argument '" + arg + "'");
+            String name = arg.substring(2);
+            String value;
+            int eq = name.indexOf('=');
+            if (eq >= 0) {
+                value = name.substring(eq + 1);
+                name = name.substring(0, eq);
+            } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+                value = args[++i];
+            } else {
+                value = "true";
+            }
+            flags.merge(name, value, (a, b) -> a + "," + b);
+        }
+        return flags;
+    }
+}

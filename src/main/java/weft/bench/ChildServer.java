@@ -1,0 +1,153 @@
+package weft.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A server under test, run as a child process: the same java binary and class path as the
+ * benchmark (a private copy of it, see {@link ClassPathSnapshot}), fixed JVM flags, its output
+ * in a log file. A separate process so that its CPU and
+ * memory can be read from {@code /proc} without the client's mixed in, and so that every level
+ * starts from a fresh JVM.
+ */
+final class ChildServer implements AutoCloseable {
+    static final List<String> JVM_FLAGS = List.of(
+            "--enable-preview", "-Dsun.net.httpserver.nodelay=true", "-XX:+UseZGC", "-Xmx4g");
+    /** The open-file limit asked for; the hard limit may be lower, and then that is what the child gets. */
+    private static final int WANTED_OPEN_FILES = 65_536;
+
+    private final String name;
+    private final Process process;
+    private final int port;
+    private final Path log;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private ChildServer(String name, Process process, int port, Path log) {
+        this.name = name;
+        this.process = process;
+        this.port = port;
+        this.log = log;
+    }
+
+    /**
+     * Starts {@code mainClass} with {@code args} and {@code env} added to this process's
+     * environment, then waits until {@code GET /healthz} answers 200.
+     */
+    static ChildServer start(String name, String mainClass, String classPath, int port, List<String> args,
+                             Map<String, String> env, Path log) throws IOException, InterruptedException {
+        var java = new ArrayList<String>();
+        java.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        java.addAll(JVM_FLAGS);
+        java.add("-cp");
+        java.add(classPath);
+        java.add(mainClass);
+        java.addAll(args);
+        // bash raises the open-file limit (10,000 streams are 10,000 sockets), then becomes java:
+        // with exec the child's pid is the JVM's pid, which /proc is read for.
+        var command = new ArrayList<>(List.of("bash", "-c",
+                "ulimit -n " + WANTED_OPEN_FILES + " 2>/dev/null || ulimit -n \"$(ulimit -Hn)\"; exec \"$@\"", "bench-child"));
+        command.addAll(java);
+        Files.createDirectories(log.getParent());
+        var builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(env);
+        var child = new ChildServer(name, builder.start(), port, log);
+        child.awaitHealthy(Duration.ofSeconds(30));
+        return child;
+    }
+
+    /** A port nobody listens on now (there is a small race until the child binds it). */
+    static int freePort() throws IOException {
+        try (var socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    InetSocketAddress address() {
+        return new InetSocketAddress("127.0.0.1", port);
+    }
+
+    Path log() {
+        return log;
+    }
+
+    /** The open-file limit the child actually got, from {@code /proc/<pid>/limits}. */
+    String openFileLimit() {
+        try {
+            return Files.readAllLines(Path.of("/proc", Long.toString(pid()), "limits")).stream()
+                    .filter(l -> l.startsWith("Max open files"))
+                    .map(l -> l.replaceAll("\\s+", " ").split(" ")[3]) // "Max open files <soft> <hard> files"
+                    .findFirst().orElse("?");
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    /** GET a path; the body as text. */
+    String get(String path) throws IOException, InterruptedException {
+        var response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) throw new IOException("GET " + path + " answered " + response.statusCode());
+        return response.body();
+    }
+
+    private void awaitHealthy(Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            if (!process.isAlive()) throw new IOException(name + " exited with " + process.exitValue() + "; see " + log);
+            try {
+                get("/healthz");
+                return;
+            } catch (IOException notYet) {
+                if (System.nanoTime() > deadline) {
+                    close();
+                    throw new IOException(name + " did not answer /healthz within " + timeout.toSeconds() + " s; see " + log, notYet);
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    /**
+     * Writes every thread's stack, virtual threads included, to {@code file} with
+     * {@code jcmd <pid> Thread.dump_to_file}: evidence when a level goes wrong.
+     */
+    void threadDump(Path file) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(pid()), "Thread.dump_to_file", "-overwrite", file.toAbsolutePath().toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
+    }
+
+    /** Asks the server to stop (SIGTERM runs Weft's shutdown hook), and kills it if it takes over 10 s. */
+    @Override
+    public void close() {
+        http.close();
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,212 @@
+package weft.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import weft.bench.StreamResult.Outcome;
+import weft.sse.SseEvent;
+import weft.sse.SseParser;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * One benchmark stream: a plain socket, one {@code POST /v1/runs}, the chunked SSE answer
+ * read to its {@code done} event. Meant to run on its own virtual thread.
+ *
+ * <p>A plain socket rather than {@code java.net.http.HttpClient}: the client shares the two
+ * cores with the server, and HttpClient's asynchronous body pipeline costs several thread
+ * hand-offs per chunk (see the field notes). Here a delta costs one read and one parse, and
+ * its arrival time is taken right after the read returns, before any parsing.
+ */
+final class StreamClient {
+    private static final int CONNECT_TIMEOUT_MS = 30_000;
+    // Weft sends a ": ping" every 15 s on an idle stream, so a minute of silence is a dead stream.
+    private static final int READ_TIMEOUT_MS = 60_000;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Every stream asks the same question, so Weft's demo model gives every stream the same
+     * answer (it is seeded by the request's content) and the baseline, which asks its copy of the
+     * model the same question, streams the same number of tokens.
+     */
+    static final String INPUT = "How do server-sent events work?";
+
+    /**
+     * What a stream expects of the server.
+     *
+     * @param ttftNanos   the model's time to first token
+     * @param stallNanos  a gap longer than this is a stall
+     * @param deltas      about how many deltas to expect (to size the gap array)
+     * @param limitNanos  a stream still open after this long is given up as failed, so a server
+     *                    that never sends {@code done} cannot hang the benchmark
+     */
+    record Expect(long ttftNanos, long stallNanos, int deltas, long limitNanos) {}
+
+    private final InetSocketAddress server;
+    private final byte[] request;
+    private final Expect expect;
+    private final OpenWindow window;
+    private final Runnable onOpen;
+
+    /** {@code onOpen} runs once the stream has its 200 response headers. */
+    StreamClient(InetSocketAddress server, int maxTokens, Expect expect, OpenWindow window, Runnable onOpen) {
+        this.server = server;
+        this.expect = expect;
+        this.window = window;
+        this.onOpen = onOpen;
+        byte[] body = ("{\"input\":\"" + INPUT + "\",\"max_tokens\":" + maxTokens + "}")
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] head = ("POST /v1/runs HTTP/1.1\r\n"
+                + "Host: " + server.getHostString() + ":" + server.getPort() + "\r\n"
+                + "Content-Type: application/json\r\n"
+                + "Accept: text/event-stream\r\n"
+                + "Content-Length: " + body.length + "\r\n"
+                + "Connection: close\r\n" // one stream per connection: let the server close it after done
+                + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        this.request = Arrays.copyOf(head, head.length + body.length);
+        System.arraycopy(body, 0, request, head.length, body.length);
+    }
+
+    StreamResult run() {
+        var rec = new Recorder(System.nanoTime());
+        try (Socket socket = new Socket()) {
+            socket.setTcpNoDelay(true); // the request is one write, but say so: Nagle has no place here
+            socket.connect(server, CONNECT_TIMEOUT_MS);
+            socket.setSoTimeout(READ_TIMEOUT_MS);
+            socket.getOutputStream().write(request); // head and body in one segment
+            InputStream in = new BufferedInputStream(socket.getInputStream(), 4096);
+
+            int first = in.read();
+            if (first < 0) return rec.result(Outcome.IO_ERROR, "connection closed before any response");
+            rec.ttfb = System.nanoTime() - rec.start;
+            HttpLines.Head head = HttpLines.readHead((char) first + HttpLines.readLine(in), in);
+            if (head.status() != 200) {
+                return rec.result(Outcome.HTTP_STATUS, head.status() + " " + HttpLines.excerpt(errorBody(head, in)));
+            }
+            onOpen.run();
+            if (!"chunked".equalsIgnoreCase(head.header("transfer-encoding"))) {
+                return rec.result(Outcome.NO_DONE, "200 without a chunked body");
+            }
+
+            var body = new ChunkedDecoder(in);
+            var parser = new SseParser(rec);
+            byte[] buffer = new byte[4096];
+            while (!rec.done) {
+                int n = body.read(buffer, 0, buffer.length);
+                if (n < 0) break;
+                rec.arrival = System.nanoTime(); // "arrived" = the read returned, before parsing
+                parser.feed(buffer, 0, n);
+                if (rec.arrival - rec.start > expect.limitNanos()) {
+                    return rec.result(Outcome.NO_DONE, "no done after " + (rec.arrival - rec.start) / 1_000_000_000
+                            + " s (" + rec.deltas + " deltas); given up");
+                }
+            }
+            if (!rec.done) return rec.result(Outcome.NO_DONE, "the body ended after " + rec.deltas + " deltas");
+            if (!"completed".equals(rec.doneStatus)) return rec.result(Outcome.NOT_COMPLETED, "done status " + rec.doneStatus);
+            return rec.result(Outcome.COMPLETED, "");
+        } catch (IOException | RuntimeException e) {
+            Outcome outcome = rec.ttfb < 0 ? Outcome.IO_ERROR : Outcome.NO_DONE;
+            return rec.result(outcome, e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + " (after " + rec.deltas + " deltas)");
+        }
+    }
+
+    private static byte[] errorBody(HttpLines.Head head, InputStream in) throws IOException {
+        String length = head.header("content-length");
+        if (length != null) return in.readNBytes((int) Math.min(Long.parseLong(length.strip()), 4096));
+        if ("chunked".equalsIgnoreCase(head.header("transfer-encoding"))) return new ChunkedDecoder(in).readNBytes(4096);
+        return new byte[0];
+    }
+
+    /** Hears the stream's events and keeps its timings. One per stream, used by its thread only. */
+    private final class Recorder implements SseParser.Listener {
+        final long start;
+        final long startEpochMillis = System.currentTimeMillis();
+        long runStartedTs = -1; // the server's "ts" (epoch ms) of run_started and of the first delta
+        long firstDeltaTs = -1;
+        long ttfb = -1;
+        long arrival;
+        long firstDelta = -1;
+        long lastDelta;
+        long[] gaps = new long[Math.max(16, expect.deltas())];
+        int gapCount;
+        long[] windowGaps = new long[16]; // the gaps that ended while all streams were open
+        int windowGapCount;
+        int deltas;
+        int stalls;
+        boolean done;
+        String doneStatus;
+
+        Recorder(long start) {
+            this.start = start;
+        }
+
+        @Override
+        public void onEvent(SseEvent event) {
+            switch (event.type()) {
+                case "delta" -> delta(event);
+                case "run_started" -> runStartedTs = ts(event.data());
+                case "done" -> {
+                    done = true;
+                    doneStatus = status(event.data());
+                }
+                default -> { } // run_started, agent_started, agent_completed: not timed
+            }
+        }
+
+        private void delta(SseEvent event) {
+            window.delta();
+            deltas++;
+            if (firstDelta < 0) {
+                firstDelta = arrival - start;
+                firstDeltaTs = ts(event.data());
+                // The model itself waits ttft before its first token; only the wait beyond that can stall.
+                if (firstDelta - expect.ttftNanos() > expect.stallNanos()) stall("first delta after " + firstDelta / 1_000_000 + " ms");
+            } else {
+                long gap = arrival - lastDelta;
+                if (gapCount == gaps.length) gaps = Arrays.copyOf(gaps, gaps.length * 2);
+                gaps[gapCount++] = gap;
+                if (window.isOpen()) {
+                    if (windowGapCount == windowGaps.length) windowGaps = Arrays.copyOf(windowGaps, windowGaps.length * 2);
+                    windowGaps[windowGapCount++] = gap;
+                }
+                if (gap > expect.stallNanos()) stall("gap of " + gap / 1_000_000 + " ms after delta " + deltas);
+            }
+            lastDelta = arrival;
+        }
+
+        private void stall(String what) {
+            stalls++;
+            window.trouble("stall: " + what);
+        }
+
+        /** The event's {@code ts}: when the server appended it to the run's log, in epoch milliseconds. */
+        private long ts(String data) {
+            try {
+                return JSON.readTree(data).path("ts").asLong(-1);
+            } catch (IOException e) {
+                return -1;
+            }
+        }
+
+        private String status(String data) {
+            try {
+                return JSON.readTree(data).path("status").asText("(none)");
+            } catch (IOException e) {
+                return "(unparsable done: " + HttpLines.excerpt(data.getBytes(StandardCharsets.UTF_8)) + ")";
+            }
+        }
+
+        StreamResult result(Outcome outcome, String detail) {
+            if (outcome != Outcome.COMPLETED) window.trouble(outcome.meaning + ": " + detail);
+            var split = runStartedTs < 0 || firstDeltaTs < 0 ? null : new StreamResult.FirstDeltaSplit(
+                    runStartedTs - startEpochMillis, firstDeltaTs - runStartedTs,
+                    startEpochMillis + firstDelta / 1_000_000 - firstDeltaTs);
+            return new StreamResult(outcome, detail, ttfb, firstDelta, gaps, gapCount, windowGaps, windowGapCount,
+                    deltas, stalls, split);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package weft.bench;
+
+/**
+ * What one benchmark stream saw. Times are nanoseconds from just before the connect.
+ *
+ * @param ttfbNanos       to the first byte of the response (status line); -1 if none came
+ * @param firstDeltaNanos to the arrival of the first {@code delta} event; -1 if none came
+ * @param gaps            the time between consecutive deltas' arrivals, {@code gapCount} of them
+ * @param windowGaps      those of the gaps that ended while all the level's streams were open
+ * @param stalls          gaps (or a wait for the first delta) longer than the stall threshold
+ * @param split           where the time to first delta went, by the server's own timestamps; null if unknown
+ */
+record StreamResult(Outcome outcome, String detail, long ttfbNanos, long firstDeltaNanos,
+                    long[] gaps, int gapCount, long[] windowGaps, int windowGapCount, int deltas, int stalls, FirstDeltaSplit split) {
+
+    /**
+     * The time to first delta cut in three by the {@code ts} (epoch milliseconds) the server
+     * stamps on each event when it enters the run's log, against this machine's same clock.
+     * Millisecond resolution: a diagnosis, not a measurement of sub-millisecond latency.
+     *
+     * @param toRunStartedMillis     connect → run_started appended (accept, request, starting the run)
+     * @param toFirstDeltaMillis     run_started → first delta appended (the run's start-up and the model's ttft)
+     * @param deliveryMillis         first delta appended → read by the client (relay, network, client)
+     */
+    record FirstDeltaSplit(long toRunStartedMillis, long toFirstDeltaMillis, long deliveryMillis) {}
+
+    enum Outcome {
+        COMPLETED("completed"),
+        HTTP_STATUS("answer was not 200"),
+        NO_DONE("stream ended without done"),
+        NOT_COMPLETED("done status was not completed"),
+        IO_ERROR("connection failed");
+
+        final String meaning;
+
+        Outcome(String meaning) {
+            this.meaning = meaning;
+        }
+    }
+
+    boolean failed() {
+        return outcome != Outcome.COMPLETED;
+    }
+}

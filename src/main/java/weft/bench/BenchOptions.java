@@ -15,8 +15,14 @@ import java.util.TreeMap;
  * serve (the field notes measured 3,000–4,000 relayed deltas/s per core for a bare relay),
  * and {@code max_tokens} makes each level last {@code --duration}.
  *
+ * <p>Three modes: {@code core} (Weft with the demo model in process, against the baseline
+ * server), {@code relay} (the same levels, the demo model behind an OpenAI-compatible mock
+ * upstream, see {@link OpenAiUpstream}) and {@code research} (concurrent runs of the research
+ * workflow); {@code all} runs the three in that order.
+ *
  * <pre>
- * --levels 1,100,1000,10000   concurrent streams per level
+ * --mode core                 core | relay | research | all
+ * --levels 1,100,1000,10000   concurrent streams per level (core and relay)
  * --rate 1000=5,10000=1       tokens/s per stream at a level (repeatable; default 60 up to 100 streams,
  *                             5 up to 1,000, then 10,000/N)
  * --max-tokens 300 | L=M,…    max_tokens for every level, or per level (default: --duration's worth)
@@ -27,9 +33,16 @@ import java.util.TreeMap;
  * --warmup 50                 streams run (and discarded) on each fresh server before measuring
  * --no-baseline               measure Weft only
  * --out target/bench          where results.md and the servers' logs go
+ * --research-levels 100,1000  concurrent research runs per level
+ * --research-rate 100=20,1000=2   the demo's tokens/s per agent (default 20 up to 100 runs, then 2,000/N)
+ * --research-max-tokens 48    max_tokens of every agent of a research run (or per level, L=M,…)
+ * --research-duration 30s     how long a research level keeps starting runs; every client reads at least one
  * </pre>
  */
-record BenchOptions(List<Level> levels, double rampPerSecond, int warmupStreams, boolean baseline, Path out) {
+record BenchOptions(List<Mode> modes, List<Level> levels, List<Level> researchLevels, double rampPerSecond,
+                    int warmupStreams, boolean baseline, Path out) {
+
+    enum Mode { CORE, RELAY, RESEARCH }
 
     /**
      * One level of the benchmark.
@@ -69,32 +82,65 @@ record BenchOptions(List<Level> levels, double rampPerSecond, int warmupStreams,
 
     static BenchOptions parse(String[] args) {
         Map<String, String> f = flags(args);
-        var known = List.of("levels", "rate", "max-tokens", "duration", "ttft", "ramp", "warmup", "no-baseline", "out", "help");
+        var known = List.of("mode", "levels", "rate", "max-tokens", "duration", "ttft", "ramp", "warmup", "no-baseline", "out",
+                "research-levels", "research-rate", "research-max-tokens", "research-duration", "help");
         for (String name : f.keySet()) {
             if (!known.contains(name)) throw new IllegalArgumentException("unknown flag --" + name + "; the flags are --" + String.join(", --", known));
         }
         if (f.containsKey("help")) throw new IllegalArgumentException("usage");
-        List<Integer> streams = new ArrayList<>();
-        for (String l : f.getOrDefault("levels", "1,100,1000,10000").split(",")) streams.add(positiveInt("levels", l));
-        Map<Integer, Double> rates = perLevel("rate", f.get("rate"), Double::parseDouble);
-        Map<Integer, Double> maxTokens = perLevel("max-tokens", f.get("max-tokens"), Double::parseDouble);
-        Duration duration = duration("duration", f.getOrDefault("duration", "25s"));
         Duration ttft = duration("ttft", f.getOrDefault("ttft", "300ms"));
-
-        var levels = new ArrayList<Level>();
-        for (int n : streams) {
-            double tps = rates.getOrDefault(n, defaultRate(n));
-            if (!(tps > 0)) throw new IllegalArgumentException("--rate for " + n + " streams must be above 0");
-            Double fixed = maxTokens.containsKey(n) ? maxTokens.get(n) : maxTokens.get(ALL);
-            int m = fixed != null ? fixed.intValue()
-                    : (int) Math.max(1, Math.round((duration.minus(ttft).toMillis() / 1000.0) * tps));
-            if (m < 1) throw new IllegalArgumentException("--max-tokens must be at least 1");
-            levels.add(new Level(n, tps, m, ttft, duration));
-        }
+        Duration duration = duration("duration", f.getOrDefault("duration", "25s"));
+        // Without a max_tokens, a stream lasts the level's duration.
+        var levels = levels("", f.getOrDefault("levels", "1,100,1000,10000"), f, ttft, duration, BenchOptions::defaultRate,
+                tps -> (int) Math.max(1, Math.round((duration.minus(ttft).toMillis() / 1000.0) * tps)));
+        // A research run's agents all get max_tokens, the planner too, and a cut plan is no plan: the demo's
+        // plans for the research inputs are 18–39 tokens, so 48 leaves room and keeps a run at 2 tokens/s
+        // to about a minute (planner, then researchers at once, then synthesizer).
+        var research = levels("research-", f.getOrDefault("research-levels", "100,1000"), f, ttft,
+                duration("research-duration", f.getOrDefault("research-duration", "30s")), BenchOptions::defaultResearchRate,
+                tps -> 48);
         double ramp = Double.parseDouble(f.getOrDefault("ramp", "1000"));
         int warmup = Integer.parseInt(f.getOrDefault("warmup", "50"));
-        return new BenchOptions(levels, ramp, warmup, !f.containsKey("no-baseline"),
-                Path.of(f.getOrDefault("out", "target/bench")));
+        return new BenchOptions(modes(f.getOrDefault("mode", "core")), levels, research, ramp, warmup,
+                !f.containsKey("no-baseline"), Path.of(f.getOrDefault("out", "target/bench")));
+    }
+
+    private static List<Mode> modes(String mode) {
+        return switch (mode.strip().toLowerCase(Locale.ROOT)) {
+            case "core" -> List.of(Mode.CORE);
+            case "relay" -> List.of(Mode.RELAY);
+            case "research" -> List.of(Mode.RESEARCH);
+            case "all" -> List.of(Mode.CORE, Mode.RELAY, Mode.RESEARCH);
+            default -> throw new IllegalArgumentException("--mode " + mode + ": use core, relay, research or all");
+        };
+    }
+
+    /** The levels of one mode, from the flags named {@code prefix}levels, rate and max-tokens. */
+    private static List<Level> levels(String prefix, String counts, Map<String, String> f, Duration ttft, Duration duration,
+                                      java.util.function.IntToDoubleFunction defaultRate,
+                                      java.util.function.DoubleToIntFunction defaultMaxTokens) {
+        Map<Integer, Double> rates = perLevel(prefix + "rate", f.get(prefix + "rate"), Double::parseDouble);
+        Map<Integer, Double> maxTokens = perLevel(prefix + "max-tokens", f.get(prefix + "max-tokens"), Double::parseDouble);
+        var levels = new ArrayList<Level>();
+        for (String l : counts.split(",")) {
+            int n = positiveInt(prefix + "levels", l);
+            double tps = rates.containsKey(n) ? rates.get(n) : rates.getOrDefault(ALL, defaultRate.applyAsDouble(n));
+            if (!(tps > 0)) throw new IllegalArgumentException("--" + prefix + "rate for " + n + " must be above 0");
+            Double fixed = maxTokens.containsKey(n) ? maxTokens.get(n) : maxTokens.get(ALL);
+            int m = fixed != null ? fixed.intValue() : defaultMaxTokens.applyAsInt(tps);
+            if (m < 1) throw new IllegalArgumentException("--" + prefix + "max-tokens must be at least 1");
+            levels.add(new Level(n, tps, m, ttft, duration));
+        }
+        return levels;
+    }
+
+    /**
+     * 20 tokens/s per agent up to 100 runs, then 2,000/N (2 at 1,000). A research run has one to
+     * five agents streaming at once (two to three on average), so 100 runs at 20 and 1,000 at 2 ask
+     * for about 4,000–6,000 deltas/s: the core mode's 100- and 1,000-stream load, below saturation.
+     */
+    static double defaultResearchRate(int runs) {
+        return runs <= 100 ? 20 : 2_000.0 / runs;
     }
 
     /** 60 tokens/s (the demo's realistic rate) up to 100 streams, 5 up to 1,000, then 10,000 deltas/s shared out. */
@@ -105,8 +151,11 @@ record BenchOptions(List<Level> levels, double rampPerSecond, int warmupStreams,
     }
 
     static final String USAGE = """
-            usage: ./run.sh bench [--levels 1,100,1000,10000] [--rate 1000=5,10000=1] [--max-tokens M | L=M,…]
-                                  [--duration 25s] [--ttft 300ms] [--ramp 1000] [--warmup 50] [--no-baseline] [--out target/bench]""";
+            usage: ./run.sh bench [--mode core|relay|research|all]
+                                  [--levels 1,100,1000,10000] [--rate 1000=5,10000=1] [--max-tokens M | L=M,…]
+                                  [--duration 25s] [--ttft 300ms] [--ramp 1000] [--warmup 50] [--no-baseline] [--out target/bench]
+                                  [--research-levels 100,1000] [--research-rate 100=20,1000=2] [--research-max-tokens 48]
+                                  [--research-duration 30s]""";
 
     private static final int ALL = -1;
 

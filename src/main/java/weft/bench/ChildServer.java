@@ -68,6 +68,23 @@ final class ChildServer implements AutoCloseable {
         return child;
     }
 
+    /**
+     * The open-file limit a child gets: the one asked for, or this process's hard limit if that is
+     * lower (a child cannot raise its hard limit without privileges).
+     */
+    static long openFileLimitForChildren() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                if (!line.startsWith("Max open files")) continue;
+                String hard = line.replaceAll("\\s+", " ").split(" ")[4]; // "Max open files <soft> <hard> files"
+                return hard.equals("unlimited") ? WANTED_OPEN_FILES : Math.min(WANTED_OPEN_FILES, Long.parseLong(hard));
+            }
+        } catch (IOException | RuntimeException e) {
+            // Not Linux, or an unexpected format: assume the limit asked for.
+        }
+        return WANTED_OPEN_FILES;
+    }
+
     /** A port nobody listens on now (there is a small race until the child binds it). */
     static int freePort() throws IOException {
         try (var socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

@@ -8,6 +8,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
 
 /**
  * Keeps {@code clients} streams open at once for about {@code duration}: each client, on its
@@ -29,7 +30,8 @@ import java.util.concurrent.locks.LockSupport;
 final class Load {
     private Load() {}
 
-    static List<StreamResult> run(InetSocketAddress server, int clients, int maxTokens, Duration duration,
+    /** {@code asks} gives each new stream its request; it is called from every client's thread at once. */
+    static List<StreamResult> run(InetSocketAddress server, int clients, Supplier<Ask> asks, Duration duration,
                                   double rampPerSecond, StreamClient.Expect expect, OpenWindow window)
             throws InterruptedException {
         var futures = new ArrayList<Future<List<StreamResult>>>(clients);
@@ -38,7 +40,7 @@ final class Load {
             for (int i = 0; i < clients; i++) {
                 long due = begin + (long) (i * 1e9 / rampPerSecond);
                 for (long wait; (wait = due - System.nanoTime()) > 0; ) LockSupport.parkNanos(wait);
-                futures.add(threads.submit(() -> client(server, maxTokens, duration.toNanos(), expect, window)));
+                futures.add(threads.submit(() -> client(server, asks, duration.toNanos(), expect, window)));
             }
         } // close() waits for every client to finish
         var results = new ArrayList<StreamResult>();
@@ -53,7 +55,7 @@ final class Load {
     }
 
     /** One client: streams one after another until the next would not end within the duration. */
-    private static List<StreamResult> client(InetSocketAddress server, int maxTokens, long durationNanos,
+    private static List<StreamResult> client(InetSocketAddress server, Supplier<Ask> asks, long durationNanos,
                                              StreamClient.Expect expect, OpenWindow window) {
         var results = new ArrayList<StreamResult>();
         boolean[] opened = {false};
@@ -61,7 +63,7 @@ final class Load {
         try {
             while (true) {
                 long streamStart = System.nanoTime();
-                var stream = new StreamClient(server, maxTokens, expect, window, () -> {
+                var stream = new StreamClient(server, asks.get(), expect, window, () -> {
                     if (!opened[0]) {
                         opened[0] = true;
                         window.opened();
@@ -70,7 +72,8 @@ final class Load {
                 StreamResult result = stream.run();
                 results.add(result);
                 long now = System.nanoTime();
-                // The last stream's length predicts the next one's: the demo answers every stream alike.
+                // The last stream's length predicts the next one's: the demo answers every chat stream alike
+                // (research runs differ by input, but not by much; a client always reads at least one).
                 if (result.failed() || now + (now - streamStart) - start > durationNanos) return results;
             }
         } finally {

@@ -24,6 +24,7 @@ final class OpenWindow {
     private final CountDownLatch firstEnd = new CountDownLatch(1);
     private final AtomicInteger open = new AtomicInteger();
     private final LongAdder deltas = new LongAdder();
+    private final LongAdder events = new LongAdder();
     private volatile boolean endedBeforeAllOpen;
     private final CompletableFuture<String> trouble = new CompletableFuture<>();
 
@@ -58,6 +59,11 @@ final class OpenWindow {
         deltas.increment();
     }
 
+    /** An event of any type (a delta included) arrived, on any stream. */
+    void event() {
+        events.increment();
+    }
+
     /** An error or a stall; only the first one is kept. */
     void trouble(String what) {
         trouble.complete(what);
@@ -75,6 +81,10 @@ final class OpenWindow {
 
     long deltas() {
         return deltas.sum();
+    }
+
+    long events() {
+        return events.sum();
     }
 
     int openStreams() {

@@ -14,8 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * One benchmark stream: a plain socket, one {@code POST /v1/runs}, the chunked SSE answer
- * read to its {@code done} event. Meant to run on its own virtual thread.
+ * One benchmark stream: a plain socket, one {@code POST /v1/runs} (a chat run, or a research
+ * workflow run; see {@link Ask}), the chunked SSE answer read to its {@code done} event.
+ * Meant to run on its own virtual thread.
  *
  * <p>A plain socket rather than {@code java.net.http.HttpClient}: the client shares the two
  * cores with the server, and HttpClient's asynchronous body pipeline costs several thread
@@ -46,19 +47,20 @@ final class StreamClient {
     record Expect(long ttftNanos, long stallNanos, int deltas, long limitNanos) {}
 
     private final InetSocketAddress server;
+    private final Ask ask;
     private final byte[] request;
     private final Expect expect;
     private final OpenWindow window;
     private final Runnable onOpen;
 
     /** {@code onOpen} runs once the stream has its 200 response headers. */
-    StreamClient(InetSocketAddress server, int maxTokens, Expect expect, OpenWindow window, Runnable onOpen) {
+    StreamClient(InetSocketAddress server, Ask ask, Expect expect, OpenWindow window, Runnable onOpen) {
         this.server = server;
+        this.ask = ask;
         this.expect = expect;
         this.window = window;
         this.onOpen = onOpen;
-        byte[] body = ("{\"input\":\"" + INPUT + "\",\"max_tokens\":" + maxTokens + "}")
-                .getBytes(StandardCharsets.UTF_8);
+        byte[] body = ask.body().getBytes(StandardCharsets.UTF_8);
         byte[] head = ("POST /v1/runs HTTP/1.1\r\n"
                 + "Host: " + server.getHostString() + ":" + server.getPort() + "\r\n"
                 + "Content-Type: application/json\r\n"
@@ -94,7 +96,7 @@ final class StreamClient {
             var body = new ChunkedDecoder(in);
             var parser = new SseParser(rec);
             byte[] buffer = new byte[4096];
-            while (!rec.done) {
+            while (rec.done < 0) {
                 int n = body.read(buffer, 0, buffer.length);
                 if (n < 0) break;
                 rec.arrival = System.nanoTime(); // "arrived" = the read returned, before parsing
@@ -104,7 +106,7 @@ final class StreamClient {
                             + " s (" + rec.deltas + " deltas); given up");
                 }
             }
-            if (!rec.done) return rec.result(Outcome.NO_DONE, "the body ended after " + rec.deltas + " deltas");
+            if (rec.done < 0) return rec.result(Outcome.NO_DONE, "the body ended after " + rec.deltas + " deltas");
             if (!"completed".equals(rec.doneStatus)) return rec.result(Outcome.NOT_COMPLETED, "done status " + rec.doneStatus);
             return rec.result(Outcome.COMPLETED, "");
         } catch (IOException | RuntimeException e) {
@@ -135,9 +137,12 @@ final class StreamClient {
         int gapCount;
         long[] windowGaps = new long[16]; // the gaps that ended while all streams were open
         int windowGapCount;
+        // Every delta's arrival, kept only for a tagged stream: matched later with the upstream's write times.
+        long[] arrivals = ask.tag() == null ? null : new long[Math.max(16, expect.deltas())];
         int deltas;
+        int events;
+        long done = -1; // when done arrived, from the start
         int stalls;
-        boolean done;
         String doneStatus;
 
         Recorder(long start) {
@@ -146,19 +151,25 @@ final class StreamClient {
 
         @Override
         public void onEvent(SseEvent event) {
+            events++;
+            window.event();
             switch (event.type()) {
                 case "delta" -> delta(event);
                 case "run_started" -> runStartedTs = ts(event.data());
                 case "done" -> {
-                    done = true;
+                    done = arrival - start;
                     doneStatus = status(event.data());
                 }
-                default -> { } // run_started, agent_started, agent_completed: not timed
+                default -> { } // agent_started, agent_progress, agent_completed …: counted, not timed
             }
         }
 
         private void delta(SseEvent event) {
             window.delta();
+            if (arrivals != null) {
+                if (deltas == arrivals.length) arrivals = Arrays.copyOf(arrivals, arrivals.length * 2);
+                arrivals[deltas] = arrival;
+            }
             deltas++;
             if (firstDelta < 0) {
                 firstDelta = arrival - start;
@@ -205,8 +216,8 @@ final class StreamClient {
             var split = runStartedTs < 0 || firstDeltaTs < 0 ? null : new StreamResult.FirstDeltaSplit(
                     runStartedTs - startEpochMillis, firstDeltaTs - runStartedTs,
                     startEpochMillis + firstDelta / 1_000_000 - firstDeltaTs);
-            return new StreamResult(outcome, detail, ttfb, firstDelta, gaps, gapCount, windowGaps, windowGapCount,
-                    deltas, stalls, split);
+            return new StreamResult(outcome, detail, ttfb, firstDelta, done, gaps, gapCount, windowGaps, windowGapCount,
+                    deltas, events, stalls, split, ask.tag(), arrivals == null ? null : Arrays.copyOf(arrivals, deltas));
         }
     }
 }

@@ -5,13 +5,18 @@ package weft.bench;
  *
  * @param ttfbNanos       to the first byte of the response (status line); -1 if none came
  * @param firstDeltaNanos to the arrival of the first {@code delta} event; -1 if none came
+ * @param doneNanos       to the arrival of the {@code done} event; -1 if none came
  * @param gaps            the time between consecutive deltas' arrivals, {@code gapCount} of them
  * @param windowGaps      those of the gaps that ended while all the level's streams were open
+ * @param events          SSE events of every type received (comments and {@code retry} are not events)
  * @param stalls          gaps (or a wait for the first delta) longer than the stall threshold
  * @param split           where the time to first delta went, by the server's own timestamps; null if unknown
+ * @param tag             the stream's tag in the relay mode ({@link Ask}); null otherwise
+ * @param deltaArrivals   for a tagged stream, each delta's arrival as {@link System#nanoTime()}; null otherwise
  */
-record StreamResult(Outcome outcome, String detail, long ttfbNanos, long firstDeltaNanos,
-                    long[] gaps, int gapCount, long[] windowGaps, int windowGapCount, int deltas, int stalls, FirstDeltaSplit split) {
+record StreamResult(Outcome outcome, String detail, long ttfbNanos, long firstDeltaNanos, long doneNanos,
+                    long[] gaps, int gapCount, long[] windowGaps, int windowGapCount, int deltas, int events, int stalls,
+                    FirstDeltaSplit split, String tag, long[] deltaArrivals) {
 
     /**
      * The time to first delta cut in three by the {@code ts} (epoch milliseconds) the server

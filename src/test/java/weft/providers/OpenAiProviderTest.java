@@ -274,10 +274,33 @@ class OpenAiProviderTest {
         // with silence, so the handshake runs into the client's connect timeout (no retries here,
         // to keep that to one wait).
         String https = mock.baseUrl().replace("http://", "https://") + "/v1";
-        var once = TestServer.providerHttp(Duration.ofSeconds(5), 0, Duration.ofMillis(10));
+        // The header wait (idle timeout) includes connecting, so it must outlast the 5 s connect timeout.
+        var once = TestServer.providerHttp(Duration.ofSeconds(10), 0, Duration.ofMillis(10));
         try (var tls = TestServer.start(new OpenAiProvider(once, https, "sk-test", "gpt-test"))) {
             var error = assertFailed(runToDone(tls, request("Hi")), "provider_unavailable");
             assertTrue(error.text("message").contains("TLS"), error.text("message"));
+        }
+    }
+
+    @Test
+    void anUpstreamThatAcceptsButNeverAnswersIsCutOffAfterTheIdleTimeout() throws IOException {
+        try (var silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            var held = new java.util.concurrent.CompletableFuture<java.net.Socket>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    held.complete(silent.accept()); // read nothing, answer nothing
+                } catch (IOException e) {
+                    held.completeExceptionally(e);
+                }
+            });
+            var quick = TestServer.providerHttp(Duration.ofMillis(300), 0, Duration.ofMillis(10));
+            String base = "http://127.0.0.1:" + silent.getLocalPort() + "/v1";
+            try (var server = TestServer.start(new OpenAiProvider(quick, base, "sk-test", "gpt-test"))) {
+                var error = assertFailed(runToDone(server, request("Hi")), "provider_timeout");
+                assertTrue(error.text("message").contains("300 ms"), error.text("message"));
+            } finally {
+                held.thenAccept(socket -> { try { socket.close(); } catch (IOException ignored) { } });
+            }
         }
     }
 

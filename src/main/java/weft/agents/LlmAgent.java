@@ -11,8 +11,8 @@ import java.io.IOException;
  * One call to a language model, streamed: announce the agent, pass every piece of text on
  * as it arrives, then report the whole text and its usage.
  *
- * <p>It runs as a subtask of its run's {@code StructuredTaskScope}. Cancelling the scope
- * interrupts this thread inside {@link Provider#complete}, which gives up at once; the
+ * <p>It runs as the one subtask of its own {@code StructuredTaskScope} (see {@code WorkflowRun}). Cancelling
+ * that scope, or any scope above it, interrupts this thread inside {@link Provider#complete}, which gives up at once; the
  * {@link Transcript} then holds exactly what was streamed, for the run to record.
  */
 public record LlmAgent(String name, String parent, Provider provider, ModelRequest request) {

@@ -15,7 +15,6 @@ import weft.providers.ProviderException;
 import weft.providers.Providers;
 import weft.providers.Usage;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -9,11 +9,9 @@ import weft.sse.SseEvent;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.http.HttpRequest;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -68,24 +66,8 @@ public final class AnthropicProvider implements Provider {
         this.defaultModel = defaultModel;
     }
 
-    /** A bad base URL is a configuration mistake: say so at start-up, not on the first run. */
     private static URI endpoint(String baseUrl) {
-        if (baseUrl == null || baseUrl.isBlank()) {
-            throw new IllegalArgumentException("ANTHROPIC_BASE_URL is empty: use e.g. https://api.anthropic.com");
-        }
-        String base = baseUrl.strip();
-        while (base.endsWith("/")) base = base.substring(0, base.length() - 1);
-        try {
-            URI uri = new URI(base + "/v1/messages");
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
-                throw new IllegalArgumentException("ANTHROPIC_BASE_URL '" + baseUrl
-                        + "' is not an http(s) URL with a host: use e.g. https://api.anthropic.com");
-            }
-            return uri;
-        } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("ANTHROPIC_BASE_URL '" + baseUrl + "' is not a valid URL: " + e.getMessage(), e);
-        }
+        return URI.create(ProviderHttp.baseUrl("ANTHROPIC_BASE_URL", baseUrl, "https://api.anthropic.com") + "/v1/messages");
     }
 
     @Override

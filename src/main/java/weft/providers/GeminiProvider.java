@@ -55,18 +55,7 @@ public final class GeminiProvider implements Provider {
      */
     public GeminiProvider(ProviderHttp http, String baseUrl, String apiKey, String defaultModel) {
         this.http = http;
-        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
-        // A bad base URL is a configuration mistake: say so at start-up, not on the first run.
-        String scheme;
-        try {
-            scheme = URI.create(this.baseUrl).getScheme();
-        } catch (IllegalArgumentException e) {
-            scheme = null;
-        }
-        if (!"https".equals(scheme) && !"http".equals(scheme)) {
-            throw new IllegalArgumentException("GEMINI_BASE_URL '" + baseUrl + "' is not an http(s) URL;"
-                    + " use e.g. https://generativelanguage.googleapis.com");
-        }
+        this.baseUrl = ProviderHttp.baseUrl("GEMINI_BASE_URL", baseUrl, "https://generativelanguage.googleapis.com");
         this.apiKey = apiKey;
         this.defaultModel = defaultModel;
     }

@@ -9,7 +9,6 @@ import weft.sse.SseEvent;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.http.HttpRequest;
 import java.util.Locale;
 
@@ -53,22 +52,7 @@ public final class OpenAiProvider implements Provider {
     }
 
     private static URI endpoint(String baseUrl) {
-        if (baseUrl == null || baseUrl.isBlank()) {
-            throw new IllegalArgumentException("OPENAI_BASE_URL is empty: use e.g. https://api.openai.com/v1");
-        }
-        String base = baseUrl.strip();
-        while (base.endsWith("/")) base = base.substring(0, base.length() - 1);
-        try {
-            URI uri = new URI(base + "/chat/completions");
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
-                throw new IllegalArgumentException("OPENAI_BASE_URL '" + baseUrl
-                        + "' is not an http(s) URL with a host: use e.g. https://api.openai.com/v1");
-            }
-            return uri;
-        } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("OPENAI_BASE_URL '" + baseUrl + "' is not a valid URL: " + e.getMessage(), e);
-        }
+        return URI.create(ProviderHttp.baseUrl("OPENAI_BASE_URL", baseUrl, "https://api.openai.com/v1") + "/chat/completions");
     }
 
     /**

@@ -10,6 +10,8 @@ import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -63,6 +65,30 @@ public final class ProviderHttp {
         this.client = client;
         this.timers = timers;
         this.options = options;
+    }
+
+    /**
+     * A provider's base URL from its variable, checked at start-up (a bad one is a
+     * configuration mistake, better said then than on the first run) and without a trailing
+     * slash, ready for the provider's path to be appended.
+     *
+     * @param variable the variable it came from, named in the error, e.g. {@code OPENAI_BASE_URL}
+     * @param example  a good value to suggest, e.g. {@code https://api.openai.com/v1}
+     */
+    public static String baseUrl(String variable, String value, String example) {
+        String base = value == null ? "" : value.strip();
+        while (base.endsWith("/")) base = base.substring(0, base.length() - 1);
+        URI uri;
+        try {
+            uri = new URI(base);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException(variable + " '" + value + "' is not a valid URL: " + e.getMessage(), e);
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
+            throw new IllegalArgumentException(variable + " '" + value + "' is not an http(s) URL with a host: use e.g. " + example);
+        }
+        return base;
     }
 
     /**

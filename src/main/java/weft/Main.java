@@ -12,9 +12,18 @@ import weft.providers.OpenAiProvider;
 import weft.providers.Provider;
 import weft.providers.ProviderHttp;
 import weft.providers.Providers;
+import weft.redis.RedisStores;
+import weft.runs.Admission;
+import weft.runs.Followers;
+import weft.runs.LeaseKeeper;
+import weft.runs.LostRuns;
+import weft.runs.Peers;
+import weft.runs.RateLimiter;
+import weft.runs.RunExecutor;
+import weft.runs.RunFinisher;
 import weft.runs.Runs;
-import weft.store.InMemoryEventLog;
-import weft.store.InMemorySessionStore;
+import weft.store.Ids;
+import weft.store.Stores;
 import weft.workflows.WorkflowFile;
 import weft.workflows.Workflows;
 
@@ -26,12 +35,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 /**
  * Weft's whole wiring on one screen. A request's path: {@link Api} routes it; a new run is
- * started by {@link Runs} on its own virtual thread, whose agent streams a {@link Provider}'s
- * text into the run's event log; the SSE handler follows that log onto the connection.
+ * admitted by {@link Runs}, recorded in the run store and executed by this instance's
+ * {@link RunExecutor} on its own virtual thread, whose agents stream a {@link Provider}'s text
+ * into the run's event log; the SSE handler of any instance follows that log onto the
+ * connection.
  */
 public final class Main {
 
@@ -52,39 +65,69 @@ public final class Main {
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(weft::shutdown, "weft shutdown"));
-        System.out.printf("weft listening on http://%s:%d (provider %s)%n",
-                settings.host(), weft.port(), weft.providers().defaultProvider().name());
+        System.out.printf("weft listening on http://%s:%d (provider %s, %s, instance %s)%n", settings.host(), weft.port(),
+                weft.providers().defaultProvider().name(), settings.redisUrl() == null ? "in memory" : "Redis", weft.instance());
     }
 
     /** Builds every part from the settings and starts serving. */
     public static Weft start(Settings settings) throws IOException {
         var timers = newTimers();
-        return start(settings, configuredProviders(settings, timers), timers);
+        return start(settings, configuredProviders(settings, timers), timers, UnaryOperator.identity());
     }
 
-    /** As {@link #start(Settings)}, with the given providers (tests add scripted ones). */
-    public static Weft start(Settings settings, List<Provider> available) throws IOException {
-        return start(settings, available, newTimers());
+    /** As {@link #start(Settings)}, with the given providers (tests add scripted ones) and stores seen through {@code wrap}. */
+    public static Weft start(Settings settings, List<Provider> available, UnaryOperator<Stores> wrap) throws IOException {
+        return start(settings, available, newTimers(), wrap);
     }
 
-    private static Weft start(Settings settings, List<Provider> available, ScheduledExecutorService timers)
-            throws IOException {
+    private static Weft start(Settings s, List<Provider> available, ScheduledThreadPoolExecutor timers,
+                              UnaryOperator<Stores> wrap) throws IOException {
+        String instance = Ids.newId("i_");
         var metrics = new Metrics();
-        var sessions = new InMemorySessionStore();
-        var providers = new Providers(available, settings.defaultProvider());
-        var workflows = new Workflows(settings.workflowsFile() == null ? List.of()
-                : WorkflowFile.load(Path.of(settings.workflowsFile()), providers));
-        var runs = new Runs(new InMemoryEventLog(), sessions, providers, workflows, metrics, timers, new Runs.Limits(
-                settings.runTimeout(), settings.runRetention(), settings.disconnectGrace(),
-                settings.maxActiveRuns(), settings.maxInputChars(), settings.rateLimitPerMinute()));
+        var providers = new Providers(available, s.defaultProvider());
+        var workflows = new Workflows(s.workflowsFile() == null ? List.of()
+                : WorkflowFile.load(Path.of(s.workflowsFile()), providers));
 
-        var server = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 4096);
-        server.createContext("/", Api.router(runs, sessions, providers, workflows, metrics, Authenticator.anonymous(),
-                settings.heartbeat(), settings.sseRetry(), settings.maxBodyBytes()));
+        Stores base;
+        Peers peers;
+        if (s.redisUrl() == null) {
+            long bytesEach = s.maxRetainedMegabytes() * (1L << 20) / 2; // half for ended runs, half for sessions
+            base = Stores.inMemory(new Stores.MemoryLimits(s.runRetention().toMillis(), s.maxRetainedRuns(), bytesEach,
+                    s.sessionTtl().toMillis(), s.maxSessions(), bytesEach));
+            peers = Peers.none();
+        } else {
+            var redis = RedisStores.connect(s.redisUrl(), s.redisPrefix(), instance, new RedisStores.Limits(
+                    s.runRetention(), s.runTimeout().plus(s.runLease()), s.sessionTtl(), s.maxRetainedRuns(), s.maxSessions()));
+            base = redis.stores();
+            peers = redis.peers();
+        }
+        Stores stores = wrap.apply(base);
+
+        var rateLimiter = new RateLimiter(s.rateLimitPerMinute());
+        var admission = new Admission(workflows, providers, new Admission.Limits(s.maxActiveRuns(), s.maxInputChars(),
+                s.rateLimitPerMinute()), rateLimiter);
+        var finisher = new RunFinisher(stores.runs(), stores.sessions(), stores.locks(), admission, metrics, s.runTimeout());
+        var executor = new RunExecutor(s.runTimeout(), finisher);
+        var followers = new Followers(instance, executor, peers, timers, s.disconnectGrace());
+        var runs = new Runs(instance, stores.runs(), stores.events(), stores.sessions(), stores.locks(),
+                stores.idempotency(), admission, executor, followers, peers, providers, metrics,
+                new Runs.Limits(s.runLease(), s.maxHistoryChars()));
+        var leases = new LeaseKeeper(instance, s.runLease(), stores.runs(), executor, finisher,
+                new LostRuns(stores.runs(), stores.events(), stores.sessions(), stores.locks(), workflows, metrics), timers);
+        timers.scheduleWithFixedDelay(() -> {
+            stores.sweep().run();
+            rateLimiter.forgetIdle(System.nanoTime());
+        }, 1, 1, TimeUnit.SECONDS);
+        metrics.gauge("weft_retained_runs", "Runs held, running or ended within their retention time.", () -> stores.counts().runs());
+        metrics.gauge("weft_sessions", "Sessions held.", () -> stores.counts().sessions());
+
+        var server = HttpServer.create(new InetSocketAddress(s.host(), s.port()), 4096);
+        server.createContext("/", Api.router(runs, stores, providers, workflows, metrics, Authenticator.anonymous(),
+                new Api.Options(s.heartbeat(), s.sseRetry(), s.maxBodyBytes())));
         var handlers = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(handlers);
         server.start();
-        return new Weft(server, runs, providers, timers, handlers, settings.shutdownGrace());
+        return new Weft(instance, server, runs, providers, stores, leases, timers, handlers, s.shutdownGrace());
     }
 
     /**
@@ -93,7 +136,7 @@ public final class Main {
      * on a connection of its own, so cancelling a run closes exactly that TCP connection and
      * the provider stops generating.
      */
-    static List<Provider> configuredProviders(Settings s, ScheduledExecutorService timers) {
+    static List<Provider> configuredProviders(Settings s, ScheduledThreadPoolExecutor timers) {
         var client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).executor(Executors.newVirtualThreadPerTaskExecutor()).build();
         var http = new ProviderHttp(client, timers, new ProviderHttp.Options(
@@ -115,8 +158,11 @@ public final class Main {
         return providers;
     }
 
-    private static ScheduledExecutorService newTimers() {
-        return Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("weft timers").daemon().factory());
+    /** One timer thread; a cancelled timer leaves its queue at once, so it keeps nothing alive. */
+    private static ScheduledThreadPoolExecutor newTimers() {
+        var timers = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().name("weft timers").daemon().factory());
+        timers.setRemoveOnCancelPolicy(true);
+        return timers;
     }
 
     private static String orElse(String value, String fallback) {

@@ -2,15 +2,18 @@ package weft;
 
 import com.sun.net.httpserver.HttpServer;
 import weft.providers.Providers;
+import weft.runs.LeaseKeeper;
 import weft.runs.Runs;
+import weft.store.Stores;
 
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 
 /** A running server, as {@link Main#start} returns it: its port, and how to stop it well. */
-public record Weft(HttpServer server, Runs runs, Providers providers, ScheduledExecutorService timers,
-                   ExecutorService handlers, Duration shutdownGrace) {
+public record Weft(String instance, HttpServer server, Runs runs, Providers providers, Stores stores,
+                   LeaseKeeper leases, ScheduledExecutorService timers, ExecutorService handlers,
+                   Duration shutdownGrace) {
 
     public int port() {
         return server.getAddress().getPort();
@@ -30,7 +33,13 @@ public record Weft(HttpServer server, Runs runs, Providers providers, ScheduledE
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        leases.close();
         timers.shutdownNow();
         handlers.shutdownNow();
+        try {
+            stores.close().close();
+        } catch (Exception e) {
+            System.getLogger("weft").log(System.Logger.Level.WARNING, "closing the stores failed: " + e);
+        }
     }
 }

@@ -37,7 +37,14 @@ public record Settings(
         int maxActiveRuns,
         int rateLimitPerMinute,
         Duration demoTimeToFirstToken,
-        double demoTokensPerSecond) {
+        double demoTokensPerSecond,
+        String redisPrefix,
+        Duration runLease,
+        Duration sessionTtl,
+        int maxHistoryChars,
+        int maxRetainedRuns,
+        int maxSessions,
+        int maxRetainedMegabytes) {
 
     public static Settings load(Map<String, String> env, String... args) {
         var vars = new Vars(merge(env, args));
@@ -53,7 +60,7 @@ public record Settings(
                 vars.duration("WEFT_UPSTREAM_IDLE_TIMEOUT", "60s"),
                 vars.integer("WEFT_PROVIDER_RETRIES", 2, 0, 10),
                 vars.duration("WEFT_PROVIDER_BACKOFF", "500ms"),
-                vars.string("REDIS_URL", null),
+                redisUrl(vars.string("REDIS_URL", null)),
                 vars.string("WEFT_WORKFLOWS", null),
                 vars.duration("WEFT_HEARTBEAT", "15s"),
                 vars.duration("WEFT_SSE_RETRY", "2s"),
@@ -66,7 +73,29 @@ public record Settings(
                 vars.integer("WEFT_MAX_ACTIVE_RUNS", 20_000, 1, Integer.MAX_VALUE),
                 vars.integer("WEFT_RATE_LIMIT", 0, 0, Integer.MAX_VALUE),
                 vars.duration("WEFT_DEMO_TTFT", "300ms"),
-                vars.decimal("WEFT_DEMO_TOKENS_PER_SECOND", 60));
+                vars.decimal("WEFT_DEMO_TOKENS_PER_SECOND", 60),
+                vars.string("WEFT_REDIS_PREFIX", "weft:"),
+                vars.duration("WEFT_RUN_LEASE", "10s"),
+                vars.duration("WEFT_SESSION_TTL", "24h"),
+                vars.integer("WEFT_MAX_HISTORY_CHARS", 1_000_000, 1, Integer.MAX_VALUE),
+                vars.integer("WEFT_MAX_RETAINED_RUNS", 50_000, 1, Integer.MAX_VALUE),
+                vars.integer("WEFT_MAX_SESSIONS", 100_000, 1, Integer.MAX_VALUE),
+                vars.integer("WEFT_MAX_RETAINED_MB", 512, 1, 1 << 20));
+    }
+
+    /** {@code redis://[user:password@]host[:port][/db]} or {@code rediss://…} for TLS; refused at start-up otherwise. */
+    private static String redisUrl(String url) {
+        if (url == null) return null;
+        try {
+            var uri = new java.net.URI(url);
+            boolean scheme = "redis".equals(uri.getScheme()) || "rediss".equals(uri.getScheme());
+            String path = uri.getPath() == null ? "" : uri.getPath();
+            if (scheme && uri.getHost() != null && path.matches("(/\\d*)?")) return url;
+        } catch (java.net.URISyntaxException bad) {
+            // reported below
+        }
+        throw new IllegalArgumentException("REDIS_URL=" + url + " is not a Redis URL: write redis://host:6379 "
+                + "(or redis://:password@host:6379/0, rediss:// for TLS), or leave it unset to keep everything in memory");
     }
 
     /** Flags win over the environment: {@code --weft_port=1} and {@code --weft_port 1} both set WEFT_PORT. */

@@ -16,6 +16,20 @@ public sealed interface RunEvent {
 
     void writeFields(JsonGenerator json) throws IOException;
 
+    /** About how many characters of text the event carries, for sizing what memory holds. */
+    default int textLength() {
+        return switch (this) {
+            case Delta d -> d.text().length();
+            case AgentCompleted c -> c.text().length();
+            case Done d -> d.output() == null ? 0 : d.output().length();
+            case AgentProgress p -> p.message().length();
+            case Error e -> e.message().length();
+            case RunStarted r -> 32;
+            case AgentStarted a -> 32;
+            case Citation c -> c.title().length() + 32;
+        };
+    }
+
     /** First event of every run. */
     record RunStarted(String workflow, String sessionId) implements RunEvent {
         public String type() { return "run_started"; }

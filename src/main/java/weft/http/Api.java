@@ -4,7 +4,7 @@ import weft.auth.Authenticator;
 import weft.metrics.Metrics;
 import weft.providers.Providers;
 import weft.runs.Runs;
-import weft.store.SessionStore;
+import weft.store.Stores;
 import weft.workflows.Workflows;
 
 import java.time.Duration;
@@ -15,12 +15,17 @@ import java.util.List;
 public final class Api {
     private Api() {}
 
-    public static Router router(Runs runs, SessionStore sessions, Providers providers, Workflows workflows, Metrics metrics,
-                                Authenticator authenticator, Duration heartbeat, Duration retry, int maxBodyBytes) {
+    /** How streams and bodies behave. */
+    public record Options(Duration heartbeat, Duration retry, int maxBodyBytes) {}
+
+    public static Router router(Runs runs, Stores stores, Providers providers, Workflows workflows, Metrics metrics,
+                                Authenticator authenticator, Options options) {
+        var stream = new EventStream(runs, stores.runs(), stores.events(), metrics, options.heartbeat(), options.retry());
+        var waiter = new RunWaiter(runs, stores.runs(), stores.events(), options.heartbeat());
         var routes = new ArrayList<Router.Route>();
-        routes.addAll(new RunsApi(runs, new EventStream(runs, metrics, heartbeat, retry), maxBodyBytes).routes());
-        routes.addAll(new SessionsApi(sessions).routes());
-        routes.addAll(new SystemApi(providers, workflows, metrics).routes());
+        routes.addAll(new RunsApi(runs, stream, waiter, options.maxBodyBytes()).routes());
+        routes.addAll(new SessionsApi(stores.sessions()).routes());
+        routes.addAll(new SystemApi(providers, workflows, metrics, stores.health()).routes());
         return new Router(authenticator, metrics, List.copyOf(routes));
     }
 }

@@ -3,37 +3,57 @@ package weft.http;
 import com.sun.net.httpserver.HttpExchange;
 import weft.events.LoggedEvent;
 import weft.metrics.Metrics;
-import weft.runs.Run;
 import weft.runs.Runs;
 import weft.sse.SseWriter;
+import weft.store.EventLog;
+import weft.store.RunRecord;
+import weft.store.RunStore;
+import weft.store.StoreUnavailable;
 
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Follows one run's log onto one HTTP response: first every event after the client's last
- * one, then live events as they are appended, until {@code done}. While nothing happens it
+ * one, then live events as they are logged, until {@code done}. While nothing happens it
  * sends {@code : ping} comments, which keep proxies from timing out and, since a vanished
- * client is only noticed when a write fails, find dead connections.
+ * client is only noticed when a write fails, find dead connections; and it looks at the run's
+ * record, so that a stream whose events can no longer come ends with an {@code error} instead
+ * of pinging for ever.
  *
  * <p>This is the only place where a run meets a connection, and it only reads.
  */
 final class EventStream {
     private final Runs runs;
+    private final RunStore records;
+    private final EventLog events;
     private final Metrics metrics;
     private final Duration heartbeat;
     private final long retryMillis;
 
-    EventStream(Runs runs, Metrics metrics, Duration heartbeat, Duration retry) {
+    EventStream(Runs runs, RunStore records, EventLog events, Metrics metrics, Duration heartbeat, Duration retry) {
         this.runs = runs;
+        this.records = records;
+        this.events = events;
         this.metrics = metrics;
         this.heartbeat = heartbeat;
         this.retryMillis = retry.toMillis();
     }
 
-    void follow(HttpExchange exchange, Run run, long after, Map<String, String> headers) throws IOException {
+    /**
+     * Streams the run's events after {@code after}; {@code 204 No Content} when the run has
+     * ended and the client has seen its {@code done}, which tells an {@code EventSource} to stop
+     * reconnecting.
+     */
+    void follow(HttpExchange exchange, RunRecord run, long after, Map<String, String> headers) throws IOException {
+        if (!run.running() && after >= run.doneSeq()) {
+            headers.forEach(exchange.getResponseHeaders()::set);
+            exchange.sendResponseHeaders(204, -1);
+            return;
+        }
         var h = exchange.getResponseHeaders();
         h.set("Content-Type", "text/event-stream; charset=utf-8");
         h.set("Cache-Control", "no-cache");
@@ -45,7 +65,7 @@ final class EventStream {
             exchange.sendResponseHeaders(200, 0);
             var sse = new SseWriter(exchange.getResponseBody());
             sse.retry(retryMillis);
-            relay(run, after, sse);
+            relay(run.id(), after, sse);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -54,25 +74,75 @@ final class EventStream {
         }
     }
 
-    private void relay(Run run, long after, SseWriter sse) throws IOException, InterruptedException {
+    private void relay(String runId, long after, SseWriter sse) throws IOException, InterruptedException {
         boolean live = false; // the first batch is a replay: its age says nothing about the relay
+        var watch = new EndWatch();
         while (true) {
-            List<LoggedEvent> batch = run.log().after(after, heartbeat);
+            List<LoggedEvent> batch;
+            try {
+                batch = events.after(runId, after, heartbeat);
+            } catch (StoreUnavailable e) {
+                sse.write(WeftFrames.streamError(runId, "store_unavailable", "the event store stopped answering ("
+                        + e.getMessage() + "); reconnect with Last-Event-ID to resume once it is back"));
+                return;
+            } catch (EventLog.CorruptLog e) {
+                sse.write(WeftFrames.streamError(runId, "corrupt_log", "the run's log holds an entry that is not Weft's: "
+                        + e.getMessage()));
+                return;
+            }
             if (batch.isEmpty()) {
-                if (run.log().closed()) return;
+                String why = watch.whyNoMore(runId, after);
+                if (why != null) {
+                    if (!why.isEmpty()) sse.write(WeftFrames.streamError(runId, "store_unavailable", why));
+                    return;
+                }
                 sse.comment("ping");
                 live = true;
                 continue;
             }
             for (LoggedEvent event : batch) {
-                sse.write(event.frame());
+                sse.write(WeftFrames.frame(runId, event));
                 after = event.seq();
                 if ("delta".equals(event.type())) {
                     metrics.deltaStreamed(live ? System.nanoTime() - event.appendedNanos() : -1);
                 }
                 if (event.isDone()) return;
             }
+            watch.reset();
             live = true;
+        }
+    }
+
+    /**
+     * Decides, after a heartbeat without events, whether any can still come. A run that ended
+     * gets its {@code done} within moments; one whose {@code done} has not come a whole
+     * heartbeat after its record ended has a log that lost it.
+     */
+    private final class EndWatch {
+        private boolean endedBefore;
+
+        void reset() {
+            endedBefore = false;
+        }
+
+        /** Null: keep waiting; empty: end the stream quietly; else the error to end it with. */
+        String whyNoMore(String runId, long after) {
+            Optional<RunRecord> now;
+            try {
+                now = records.find(runId);
+            } catch (StoreUnavailable e) {
+                return "the run store stopped answering (" + e.getMessage() + "); reconnect with Last-Event-ID to resume";
+            }
+            if (now.isEmpty()) return "the run is gone from the store (its retention is over, or the store lost it)";
+            RunRecord run = now.get();
+            if (run.running()) return null;
+            if (after >= run.doneSeq()) return "";
+            if (!endedBefore) {
+                endedBefore = true;
+                return null;
+            }
+            return "the run ended " + run.status().wire() + " but its log has no events after " + after
+                    + "; GET /v1/runs/" + runId + " has its result";
         }
     }
 }

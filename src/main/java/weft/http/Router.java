@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpHandler;
 import weft.auth.Authenticator;
 import weft.metrics.Metrics;
 import weft.runs.Refusal;
+import weft.store.StoreUnavailable;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -56,6 +57,9 @@ public final class Router implements HttpHandler {
                 answer(exchange, toHttpError(refusal));
             } catch (HttpError error) {
                 answer(exchange, error);
+            } catch (StoreUnavailable down) {
+                answer(exchange, new HttpError(503, "overloaded", "the store did not answer (" + down.getMessage()
+                        + "); try again shortly", Map.of("Retry-After", "2"), Map.of()));
             } catch (IOException clientGone) {
                 // The client went away mid-answer; there is nobody left to tell.
             } catch (RuntimeException bug) {

@@ -1,25 +1,32 @@
 package weft.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import weft.runs.Run;
+import weft.runs.Cancellation;
 import weft.runs.RunRequest;
-import weft.runs.RunStatus;
 import weft.runs.Runs;
+import weft.store.RunRecord;
 
 import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 
 /** {@code /v1/runs}: start, follow, resume, inspect and cancel runs. */
 final class RunsApi {
     private final Runs runs;
     private final EventStream stream;
+    private final RunWaiter waiter;
     private final int maxBodyBytes;
 
-    RunsApi(Runs runs, EventStream stream, int maxBodyBytes) {
+    RunsApi(Runs runs, EventStream stream, RunWaiter waiter, int maxBodyBytes) {
         this.runs = runs;
         this.stream = stream;
+        this.waiter = waiter;
         this.maxBodyBytes = maxBodyBytes;
     }
 
@@ -32,9 +39,17 @@ final class RunsApi {
                 new Router.Route("POST", "/v1/runs/{id}/agents/{agent}/cancel", this::cancelAgent));
     }
 
+    /**
+     * Starts a run. With an {@code Idempotency-Key} a retry of the same request gets the same
+     * run, streamed from after its {@code Last-Event-ID}, instead of a second one.
+     */
     private void start(Request request) throws IOException {
-        RunRequest body = RunRequestReader.read(JsonBody.read(request.exchange(), maxBodyBytes));
-        Run run = runs.start(body, request.subject());
+        JsonNode json = JsonBody.read(request.exchange(), maxBodyBytes);
+        RunRequest body = RunRequestReader.read(json);
+        Runs.Idempotency idem = request.header("Idempotency-Key")
+                .map(key -> new Runs.Idempotency(checkKey(key), fingerprint(json))).orElse(null);
+        Runs.Started started = runs.start(body, request.subject(), idem);
+        RunRecord run = started.run();
         String location = "/v1/runs/" + run.id();
         if (body.background()) {
             request.exchange().getResponseHeaders().set("Location", location);
@@ -44,18 +59,10 @@ final class RunsApi {
                     .put("events_url", location + "/events")
                     .put("cancel_url", location + "/cancel"));
         } else if (body.stream()) {
-            stream.follow(request.exchange(), run, 0, Map.of("X-Run-Id", run.id(), "Location", location));
+            long after = started.existing() ? lastEventId(request) : 0;
+            stream.follow(request.exchange(), run, after, Map.of("X-Run-Id", run.id(), "Location", location));
         } else {
-            runs.attach(run);
-            try {
-                Json.send(request.exchange(), 200, snapshot(run.finished().get()));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("a run's completion never fails", e);
-            } finally {
-                runs.detach(run);
-            }
+            waiter.answerWhenEnded(request.exchange(), run);
         }
     }
 
@@ -64,37 +71,52 @@ final class RunsApi {
     }
 
     private void events(Request request) throws IOException {
-        Run run = find(request);
+        RunRecord run = find(request);
         stream.follow(request.exchange(), run, lastEventId(request), Map.of());
     }
 
     private void cancel(Request request) throws IOException {
-        Run run = find(request);
-        var result = runs.cancel(run);
-        if (!result.accepted()) {
-            throw new HttpError(409, "conflict", "run " + run.id() + " has already ended: " + result.outcome().wire(),
-                    Map.of(), Map.of("run_id", run.id(), "status", result.outcome().wire()));
+        RunRecord run = find(request);
+        Cancellation answer = runs.cancel(run);
+        switch (answer.outcome()) {
+            case ACCEPTED -> Json.send(request.exchange(), 202, Json.object().put("run_id", run.id()).put("status", "cancelling"));
+            case ENDED -> throw new HttpError(409, "conflict", "run " + run.id() + " has already ended: " + answer.status(),
+                    Map.of(), Map.of("run_id", run.id(), "status", answer.status()));
+            case NO_SUCH_AGENT, NO_ANSWER -> throw noAnswer(run);
         }
-        Json.send(request.exchange(), 202, Json.object().put("run_id", run.id()).put("status", "cancelling"));
     }
 
     /** Stops one agent; in a best-effort step the run goes on with the others. */
     private void cancelAgent(Request request) throws IOException {
-        Run run = find(request);
-        String agent = java.net.URLDecoder.decode(request.param(1), java.nio.charset.StandardCharsets.UTF_8);
-        var result = run.cancelAgent(agent).orElseThrow(() -> HttpError.notFound("run " + run.id()
-                + " has no agent '" + agent + "' (yet): its events name its agents"));
-        if (!result.accepted()) {
-            String ended = result.outcome() == null ? "completed" : result.outcome().name().toLowerCase(java.util.Locale.ROOT);
-            throw new HttpError(409, "conflict", "agent '" + agent + "' of run " + run.id() + " has already ended: " + ended,
-                    Map.of(), Map.of("run_id", run.id(), "agent", agent, "status", ended));
+        RunRecord run = find(request);
+        String agent = URLDecoder.decode(request.param(1), StandardCharsets.UTF_8);
+        Cancellation answer;
+        try {
+            answer = runs.cancelAgent(run, agent);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
         }
-        Json.send(request.exchange(), 202, Json.object().put("run_id", run.id()).put("agent", agent).put("status", "cancelling"));
+        switch (answer.outcome()) {
+            case ACCEPTED -> Json.send(request.exchange(), 202,
+                    Json.object().put("run_id", run.id()).put("agent", agent).put("status", "cancelling"));
+            case ENDED -> throw new HttpError(409, "conflict", "agent '" + agent + "' of run " + run.id()
+                    + " has already ended: " + answer.status(), Map.of(),
+                    Map.of("run_id", run.id(), "agent", agent, "status", answer.status()));
+            case NO_SUCH_AGENT -> throw HttpError.notFound("run " + run.id() + " has no agent '" + agent
+                    + "' (yet): its events name its agents");
+            case NO_ANSWER -> throw noAnswer(run);
+        }
     }
 
-    private Run find(Request request) {
+    private static HttpError noAnswer(RunRecord run) {
+        return new HttpError(503, "overloaded", "the instance that executes run " + run.id()
+                + " did not answer in time; try again", Map.of("Retry-After", "1"), Map.of());
+    }
+
+    private RunRecord find(Request request) {
         String id = request.param(0);
-        return runs.find(id).filter(run -> run.owner().equals(request.subject()))
+        return runs.find(id, request.subject())
                 .orElseThrow(() -> HttpError.notFound("unknown run '" + id + "' (runs are kept for a while after they end)"));
     }
 
@@ -113,20 +135,37 @@ final class RunsApi {
         throw HttpError.invalid(name + " '" + value + "' is not a non-negative integer: send the id of the last event you received");
     }
 
-    static ObjectNode snapshot(Run run) {
-        Run.Snapshot s = run.snapshot();
+    /** 1 to 255 printable ASCII characters, as the IETF draft for the header and Stripe's API have it. */
+    private static String checkKey(String key) {
+        if (key.isEmpty() || key.length() > 255 || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            throw HttpError.invalid("Idempotency-Key must be 1 to 255 printable ASCII characters without spaces, e.g. a UUID");
+        }
+        return key;
+    }
+
+    /** The request body's identity: the same JSON (written the same way) gives the same fingerprint. */
+    private static String fingerprint(JsonNode body) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(Json.MAPPER.writeValueAsBytes(body));
+            return HexFormat.of().formatHex(digest, 0, 16);
+        } catch (NoSuchAlgorithmException | com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("SHA-256 and a JSON tree always work", e);
+        }
+    }
+
+    static ObjectNode snapshot(RunRecord run) {
         ObjectNode json = Json.object()
-                .put("run_id", s.runId())
-                .put("session_id", s.sessionId())
-                .put("workflow", s.workflow())
-                .put("status", s.status().wire());
-        if (s.status() == RunStatus.RUNNING) json.putNull("output");
-        else json.put("output", s.output());
-        json.putObject("usage").put("input_tokens", s.usage().inputTokens()).put("output_tokens", s.usage().outputTokens());
-        if (s.usage().estimated()) json.withObject("usage").put("estimated", true);
-        json.put("created_at", s.createdAt());
-        if (s.endedAt() == null) json.putNull("ended_at");
-        else json.put("ended_at", s.endedAt());
+                .put("run_id", run.id())
+                .put("session_id", run.sessionId())
+                .put("workflow", run.workflow())
+                .put("status", run.status().wire());
+        if (run.running()) json.putNull("output");
+        else json.put("output", run.output());
+        json.putObject("usage").put("input_tokens", run.usage().inputTokens()).put("output_tokens", run.usage().outputTokens());
+        if (run.usage().estimated()) json.withObject("usage").put("estimated", true);
+        json.put("created_at", run.createdAt());
+        if (run.running()) json.putNull("ended_at");
+        else json.put("ended_at", run.endedAt());
         return json;
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import weft.metrics.Metrics;
 import weft.providers.Providers;
+import weft.store.Stores;
 import weft.workflows.WorkflowJson;
 import weft.workflows.Workflows;
 
@@ -17,8 +18,10 @@ final class SystemApi {
     private final Providers providers;
     private final Workflows workflows;
     private final Metrics metrics;
+    private final Stores.Health stores;
 
-    SystemApi(Providers providers, Workflows workflows, Metrics metrics) {
+    SystemApi(Providers providers, Workflows workflows, Metrics metrics, Stores.Health stores) {
+        this.stores = stores;
         this.providers = providers;
         this.workflows = workflows;
         this.metrics = metrics;
@@ -32,10 +35,13 @@ final class SystemApi {
     }
 
     private void health(Request request) throws IOException {
-        ObjectNode json = Json.object().put("status", "ok");
+        var problem = stores.problem();
+        ObjectNode json = Json.object().put("status", problem.isEmpty() ? "ok" : "unavailable");
+        problem.ifPresent(p -> json.put("problem", p));
         json.put("default_provider", providers.defaultProvider().name());
         providers.availableNames().forEach(json.putArray("providers")::add);
-        Json.send(request.exchange(), 200, json);
+        if (problem.isPresent()) request.exchange().getResponseHeaders().set("Retry-After", "2");
+        Json.send(request.exchange(), problem.isEmpty() ? 200 : 503, json);
     }
 
     private void metrics(Request request) throws IOException {

@@ -6,12 +6,14 @@ import java.util.concurrent.ConcurrentMap;
 /**
  * Runs started per subject per minute, as a token bucket: a subject may start a burst of
  * {@code perMinute} runs, then one every {@code 60 / perMinute} seconds. Zero turns it off.
+ * A bucket that has filled up again is the same as no bucket, so {@link #forgetIdle} drops
+ * those: memory holds only subjects that started runs within the last minute.
  */
-final class RateLimiter {
+public final class RateLimiter {
     private final int perMinute;
     private final ConcurrentMap<String, Bucket> buckets = new ConcurrentHashMap<>();
 
-    RateLimiter(int perMinute) {
+    public RateLimiter(int perMinute) {
         this.perMinute = perMinute;
     }
 
@@ -26,6 +28,15 @@ final class RateLimiter {
         if (perMinute == 0) return;
         var bucket = buckets.get(subject);
         if (bucket != null) bucket.refund(perMinute);
+    }
+
+    /** Drops the buckets of subjects idle long enough for their bucket to be full again. */
+    public void forgetIdle(long nowNanos) {
+        buckets.entrySet().removeIf(e -> e.getValue().fullBy(nowNanos, perMinute));
+    }
+
+    public int subjects() {
+        return buckets.size();
     }
 
     private static final class Bucket {
@@ -50,6 +61,10 @@ final class RateLimiter {
 
         synchronized void refund(int capacity) {
             tokens = Math.min(capacity, tokens + 1);
+        }
+
+        synchronized boolean fullBy(long now, int perMinute) {
+            return tokens + (now - last) * (perMinute / 60e9) >= perMinute;
         }
     }
 }

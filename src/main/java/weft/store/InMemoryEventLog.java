@@ -1,6 +1,9 @@
 package weft.store;
 
-import java.util.Optional;
+import weft.events.LoggedEvent;
+
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -10,18 +13,30 @@ public final class InMemoryEventLog implements EventLog {
 
     @Override
     public RunLog create(String runId) {
-        var log = new InMemoryRunLog(runId);
+        var log = new InMemoryRunLog();
         if (logs.putIfAbsent(runId, log) != null) throw new IllegalStateException("run " + runId + " already has a log");
         return log;
     }
 
     @Override
-    public Optional<RunLog> find(String runId) {
-        return Optional.ofNullable(logs.get(runId));
+    public RunLog reopen(String runId, long lastSeq) {
+        return logs.computeIfAbsent(runId, id -> new InMemoryRunLog());
+    }
+
+    @Override
+    public List<LoggedEvent> after(String runId, long seq, Duration wait) throws InterruptedException {
+        InMemoryRunLog log = logs.get(runId);
+        return log == null ? List.of() : log.after(seq, wait);
     }
 
     @Override
     public void delete(String runId) {
         logs.remove(runId);
+    }
+
+    /** Roughly what a run's events take up in memory. */
+    public long bytes(String runId) {
+        InMemoryRunLog log = logs.get(runId);
+        return log == null ? 0 : log.bytes();
     }
 }

@@ -3,21 +3,19 @@ package weft.store;
 import weft.events.LoggedEvent;
 import weft.events.RunEvent;
 
-import java.time.Duration;
-import java.util.List;
-
-/** The ordered events of one run: appended by the run, read by any number of followers. */
+/** One run's log as the instance that executes the run writes it. */
 public interface RunLog {
 
-    /** Appends an event with the next sequence number (1, 2, 3 … without gaps). Thread-safe. */
+    /**
+     * Appends an event with the next sequence number (1, 2, 3 … without gaps) and returns it
+     * at once; a shared log may store it a moment later, in order, and no follower sees it
+     * before it is stored. Thread-safe.
+     */
     LoggedEvent append(RunEvent event);
 
-    /**
-     * The events after {@code seq}, in order. When there are none yet, waits up to
-     * {@code wait} for one to be appended and returns an empty list if none was.
-     */
-    List<LoggedEvent> after(long seq, Duration wait) throws InterruptedException;
+    /** The sequence number of the last event appended (0 for none). */
+    long lastSeq();
 
-    /** True once the run's {@code done} event is in the log: nothing will follow it. */
-    boolean closed();
+    /** Waits until every event appended so far is stored; throws {@link StoreUnavailable} if it cannot be. */
+    void sync() throws InterruptedException;
 }

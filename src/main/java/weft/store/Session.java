@@ -7,4 +7,11 @@ public record Session(String id, String owner, long createdAt, List<StoredMessag
     public Session {
         messages = List.copyOf(messages);
     }
+
+    /** The characters of every message: what the history limit counts. */
+    public long historyChars() {
+        long n = 0;
+        for (StoredMessage m : messages) n += m.content().length();
+        return n;
+    }
 }

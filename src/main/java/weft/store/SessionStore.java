@@ -6,12 +6,15 @@ import java.util.Optional;
 /**
  * Conversations. A run reads a session's messages as the history it sends to the model and,
  * when it ends, appends the user's message and the assistant's answer in one step, so a
- * session never holds half of a turn.
+ * session never holds half of a turn. A session expires when it has not been used for its
+ * time to live; reading or appending renews it. Methods throw {@link StoreUnavailable} when
+ * a shared store does not answer.
  */
 public interface SessionStore {
 
     Session create(String owner);
 
+    /** Empty for an unknown or expired session; renews the session's time to live. */
     Optional<Session> find(String sessionId);
 
     /** Appends messages atomically; does nothing if the session was deleted meanwhile. */

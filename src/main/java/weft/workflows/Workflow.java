@@ -1,4 +1,29 @@
 package weft.workflows;
 
+import java.util.HashSet;
+import java.util.Set;
+
 /** A named workflow: what {@code "workflow"} in a run request picks. */
-public record Workflow(String name, String description, Step root) {}
+public record Workflow(String name, String description, Step root) {
+
+    /**
+     * The agents that can give a run its answer: those of the last step (all of a final
+     * loop's). The run's output is the text of whichever of them ran last.
+     */
+    public Set<String> finalAgents() {
+        var names = new HashSet<String>();
+        collectFinal(root, names);
+        return names;
+    }
+
+    private static void collectFinal(Step step, Set<String> names) {
+        switch (step) {
+            case Step.Agent a -> names.add(a.name());
+            case Step.Plan p -> names.add(p.agent().name());
+            case Step.FanOut f -> { }
+            case Step.Sequential s -> { if (!s.steps().isEmpty()) collectFinal(s.steps().getLast(), names); }
+            case Step.Parallel p -> { if (!p.steps().isEmpty()) collectFinal(p.steps().getLast(), names); }
+            case Step.Loop l -> l.steps().forEach(child -> collectFinal(child, names));
+        }
+    }
+}

@@ -91,8 +91,7 @@ public final class WorkflowRun {
      * far as it got (in a loop that ended early, the agent that ended it).
      */
     public String output() {
-        var last = new java.util.HashSet<String>();
-        finalAgents(workflow.root(), last);
+        var last = workflow.finalAgents();
         for (int i = agents.size() - 1; i >= 0; i--) {
             if (last.contains(agents.get(i).name())) return agents.get(i).transcript().text();
         }
@@ -326,17 +325,5 @@ public final class WorkflowRun {
     /** What an agent cost: its provider's figures, or an estimate when it was cut short. */
     public static Usage usageOf(AgentRun agent) {
         return agent.transcript().usage(agent.agent().promptText());
-    }
-
-    /** The agents that can give the run its answer: those of the last step (all of a final loop's). */
-    private static void finalAgents(Step step, java.util.Set<String> names) {
-        switch (step) {
-            case Step.Agent a -> names.add(a.name());
-            case Step.Plan p -> names.add(p.agent().name());
-            case Step.FanOut f -> { }
-            case Step.Sequential s -> { if (!s.steps().isEmpty()) finalAgents(s.steps().getLast(), names); }
-            case Step.Parallel p -> { if (!p.steps().isEmpty()) finalAgents(p.steps().getLast(), names); }
-            case Step.Loop l -> l.steps().forEach(child -> finalAgents(child, names));
-        }
     }
 }

@@ -83,16 +83,27 @@ class ResumeTest {
         assertExactlyOnce(seen);
     }
 
+    /** The SSE spec: a 204 tells EventSource to stop reconnecting, which a client that saw done wants. */
     @Test
-    void resumingAfterDoneEndsTheStreamAtOnce() {
+    void resumingAtOrPastDoneAnswers204NoContent() {
         String runId = server.startBackground("\"input\":\"go\",\"provider\":\"paced\"");
         long last;
         try (SseStream stream = server.follow(runId)) {
             last = stream.readToDone().getLast().id();
         }
-        try (SseStream stream = server.follow(runId, "Last-Event-ID", Long.toString(last))) {
-            assertInstanceOf(SseStream.Retry.class, stream.next());
-            assertInstanceOf(SseStream.End.class, stream.next());
+        for (String[] position : List.of(new String[] {"Last-Event-ID", Long.toString(last)},
+                new String[] {"Last-Event-ID", Long.toString(last + 5)})) {
+            try (SseStream stream = server.follow(runId, position)) {
+                assertEquals(204, stream.status(), String.join(": ", position));
+                assertInstanceOf(SseStream.End.class, stream.next());
+            }
+        }
+        var query = server.get("/v1/runs/" + runId + "/events?after=" + last);
+        assertEquals(204, query.statusCode());
+        assertEquals("", query.body());
+        try (SseStream before = server.follow(runId, "Last-Event-ID", Long.toString(last - 1))) {
+            assertEquals(200, before.status());
+            assertEquals("done", before.nextEvent().type());
         }
     }
 

@@ -75,7 +75,7 @@ class SessionTest {
     @Test
     void everyRunAndSessionRecordsItsOwner() {
         var event = run("{\"input\":\"who\",\"provider\":\"echo\"}");
-        var run = server.weft().runs().find(event.text("run_id")).orElseThrow();
+        var run = server.weft().stores().runs().find(event.text("run_id")).orElseThrow();
         assertEquals("anonymous", run.owner());
     }
 }

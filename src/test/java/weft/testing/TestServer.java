@@ -53,7 +53,7 @@ public final class TestServer implements AutoCloseable {
         providers.add(new DemoProvider(settings.demoTimeToFirstToken(), settings.demoTokensPerSecond()));
         providers.addAll(List.of(extra));
         try {
-            return new TestServer(Main.start(settings, providers));
+            return new TestServer(Main.start(settings, providers, java.util.function.UnaryOperator.identity()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -156,6 +156,16 @@ public final class TestServer implements AutoCloseable {
             if (line.startsWith(series + " ")) return Double.parseDouble(line.substring(series.length() + 1));
         }
         return 0;
+    }
+
+    /**
+     * The run's record once it has ended, read from the store (following its events would count
+     * as a follower and change what its on_disconnect policy does).
+     */
+    public weft.store.RunRecord awaitEnd(String runId) {
+        Await.until("run " + runId + " has ended", Duration.ofSeconds(30),
+                () -> weft.stores().runs().find(runId).map(r -> !r.running()).orElse(false));
+        return weft.stores().runs().find(runId).orElseThrow();
     }
 
     @Override

@@ -1,4 +1,4 @@
-package weft.runs;
+package weft.store;
 
 import java.util.Locale;
 
@@ -12,7 +12,7 @@ public enum RunStatus {
     }
 
     /** The status of the assistant's message in the session when a run ends this way. */
-    String messageStatus() {
+    public String messageStatus() {
         return switch (this) {
             case COMPLETED -> "completed";
             case FAILED -> "failed";

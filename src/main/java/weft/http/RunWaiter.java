@@ -1,0 +1,75 @@
+package weft.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import weft.events.LoggedEvent;
+import weft.runs.Runs;
+import weft.store.EventLog;
+import weft.store.RunRecord;
+import weft.store.RunStore;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Answers {@code "stream": false}: waits for the run's end, then sends the run's JSON. The
+ * client counts as a follower while it waits, so it must be noticed when it leaves, and a
+ * vanished client is only noticed when a write fails. So a run that outlasts one heartbeat
+ * interval gets its {@code 200} and a space (JSON allows whitespace before a value) each
+ * interval; a quick run keeps its real status code.
+ */
+final class RunWaiter {
+    private static final byte[] SPACE = {' '};
+
+    private final Runs runs;
+    private final RunStore records;
+    private final EventLog events;
+    private final Duration heartbeat;
+
+    RunWaiter(Runs runs, RunStore records, EventLog events, Duration heartbeat) {
+        this.runs = runs;
+        this.records = records;
+        this.events = events;
+        this.heartbeat = heartbeat;
+    }
+
+    void answerWhenEnded(HttpExchange exchange, RunRecord run) throws IOException {
+        runs.attach(run);
+        OutputStream body = null;
+        try {
+            long after = 0;
+            boolean ended = !run.running();
+            while (!ended) {
+                List<LoggedEvent> batch = events.after(run.id(), after, heartbeat);
+                if (batch.isEmpty()) {
+                    ended = records.find(run.id()).map(r -> !r.running()).orElse(true);
+                    if (ended) break;
+                    if (body == null) {
+                        exchange.getResponseHeaders().set("Content-Type", "application/json");
+                        exchange.sendResponseHeaders(200, 0);
+                        body = exchange.getResponseBody();
+                    }
+                    body.write(SPACE);
+                    body.flush(); // fails once the client has gone, and then the run's policy applies
+                    continue;
+                }
+                after = batch.getLast().seq();
+                ended = batch.getLast().isDone();
+            }
+            RunRecord end = records.find(run.id()).orElse(run);
+            byte[] json = Json.MAPPER.writeValueAsBytes(RunsApi.snapshot(end));
+            if (body == null) {
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.sendResponseHeaders(200, json.length);
+                body = exchange.getResponseBody();
+            }
+            body.write(json);
+            body.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            runs.detach(run);
+        }
+    }
+}

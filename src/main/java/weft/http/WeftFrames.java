@@ -1,0 +1,31 @@
+package weft.http;
+
+import weft.events.EventJson;
+import weft.events.LoggedEvent;
+import weft.sse.SseWriter;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Weft's own way of serving a run's events: one SSE frame per event, its {@code id} the
+ * event's sequence number and its {@code data} the event's JSON line. Other ways of serving
+ * the same log (OpenAI-style chunks, for one) are adapters of their own.
+ */
+final class WeftFrames {
+    private WeftFrames() {}
+
+    static byte[] frame(String runId, LoggedEvent event) {
+        return SseWriter.render(event.seq(), event.type(), EventJson.render(runId, event));
+    }
+
+    /**
+     * An {@code error} frame about the stream itself rather than the run, such as a store that
+     * stopped answering. It is not in the run's log, so it has no {@code id}: a client that
+     * reconnects with its {@code Last-Event-ID} still resumes exactly where it was.
+     */
+    static byte[] streamError(String runId, String code, String message) {
+        var json = Json.object().put("run_id", runId).put("type", "error").put("code", code)
+                .put("message", message).put("retryable", true);
+        return ("event: error\ndata: " + json + "\n\n").getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,141 @@
+package weft.redis;
+
+import redis.clients.jedis.Response;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.params.XAddParams;
+import weft.events.EventJson;
+import weft.events.LoggedEvent;
+import weft.store.StoreUnavailable;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * Stores the events of the runs this instance executes. Runs hand events over without
+ * waiting; one thread takes whatever has queued up, of every run, and sends it to Redis as
+ * one pipeline: one round trip per batch, not per delta, and never one on a run's thread.
+ * Only once Redis has a batch are its events handed to followers here, so no follower ever
+ * sees an event that a crash could take back. If Redis does not answer, the batch is tried
+ * again, in order, until it does.
+ *
+ * <p>Each event goes in with the explicit entry id {@code 0-<seq>}: Redis refuses an id that is
+ * not above the stream's last, so if another instance has already ended the run (its lease
+ * ran out), this instance's late events are refused rather than interleaved.
+ */
+final class EventWriter implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("weft");
+    private static final int BATCH = 1024;
+
+    record Pending(RedisRunLog log, LoggedEvent event) {}
+
+    private final Redis redis;
+    private final Tails tails;
+    private final long runningTtlMillis;
+    private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(100_000);
+    private final Thread thread;
+    private volatile boolean closed;
+    /** Round trips and events written, for the benchmark's per-delta figures. */
+    private volatile long batches, written;
+
+    EventWriter(Redis redis, Tails tails, long runningTtlMillis) {
+        this.redis = redis;
+        this.tails = tails;
+        this.runningTtlMillis = runningTtlMillis;
+        this.thread = Thread.ofPlatform().daemon().name("weft redis writer").start(this::loop);
+    }
+
+    /** Queues an event; blocks only when Redis has been away long enough for the queue to fill. */
+    void enqueue(RedisRunLog log, LoggedEvent event) {
+        try {
+            queue.put(new Pending(log, event));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while queueing an event", e);
+        }
+    }
+
+    private void loop() {
+        var batch = new ArrayList<Pending>(BATCH);
+        while (!closed) {
+            try {
+                batch.add(queue.take());
+                queue.drainTo(batch, BATCH - 1);
+                writeUntilStored(batch);
+            } catch (InterruptedException e) {
+                return;
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void writeUntilStored(List<Pending> batch) throws InterruptedException {
+        long backoff = 50;
+        while (true) {
+            try {
+                write(batch);
+                return;
+            } catch (StoreUnavailable down) {
+                LOG.log(System.Logger.Level.DEBUG, "event writer: " + down.getMessage());
+                for (Pending p : batch) {
+                    p.log().failed(down);
+                    tails.find(p.log().runId()).ifPresent(t -> t.fail(down));
+                }
+                if (closed) return;
+                Thread.sleep(backoff);
+                backoff = Math.min(2000, backoff * 2);
+            }
+        }
+    }
+
+    private void write(List<Pending> batch) {
+        var jsons = new ArrayList<String>(batch.size());
+        for (Pending p : batch) jsons.add(new String(EventJson.render(p.log().runId(), p.event()), java.nio.charset.StandardCharsets.UTF_8));
+        List<Response<StreamEntryID>> answers = redis.call(c -> {
+            var out = new ArrayList<Response<StreamEntryID>>(batch.size());
+            try (var pipe = c.pipelined()) {
+                for (int i = 0; i < batch.size(); i++) {
+                    Pending p = batch.get(i);
+                    String key = redis.keys.events(p.log().runId());
+                    out.add(pipe.xadd(key, XAddParams.xAddParams().id(new StreamEntryID(0, p.event().seq())),
+                            Map.of("e", jsons.get(i))));
+                    if (p.event().seq() == 1) pipe.pexpire(key, runningTtlMillis);
+                }
+                pipe.sync();
+            }
+            return out;
+        });
+        batches++;
+        written += batch.size();
+        var stored = new LinkedHashMap<RedisRunLog, List<LoggedEvent>>();
+        for (int i = 0; i < batch.size(); i++) {
+            Pending p = batch.get(i);
+            try {
+                answers.get(i).get();
+                stored.computeIfAbsent(p.log(), l -> new ArrayList<>()).add(p.event());
+            } catch (JedisDataException refused) {
+                p.log().takenOver("Redis refused event " + p.event().seq() + ": " + refused.getMessage());
+            }
+        }
+        stored.forEach((log, events) -> {
+            log.stored(events.getLast().seq());
+            tails.find(log.runId()).ifPresent(t -> t.deliver(events));
+            if (events.getLast().isDone()) tails.writesEnded(log.runId());
+        });
+    }
+
+    long batches() { return batches; }
+
+    long written() { return written; }
+
+    @Override
+    public void close() {
+        closed = true;
+        thread.interrupt();
+    }
+}

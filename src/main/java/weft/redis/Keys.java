@@ -1,0 +1,44 @@
+package weft.redis;
+
+/**
+ * Every key Weft writes, under one prefix ({@code WEFT_REDIS_PREFIX}, default {@code weft:}),
+ * so several deployments can share a Redis and an operator sees at a glance what is Weft's.
+ * Every key carries a time to live except the two indexes, whose members are removed with
+ * the keys they name.
+ */
+record Keys(String prefix) {
+    /** Hash: a run's record. */
+    String run(String runId) { return prefix + "run:" + runId; }
+
+    /** Stream: a run's events, entry ids {@code 0-<seq>}. */
+    String events(String runId) { return prefix + "events:" + runId; }
+
+    /** Sorted set: running runs by lease expiry (epoch ms). */
+    String leases() { return prefix + "leases"; }
+
+    /** Sorted set: ended runs by end time, for the cap on retained runs. */
+    String ended() { return prefix + "ended"; }
+
+    /** Hash: a session's owner and creation time. */
+    String session(String sessionId) { return prefix + "session:" + sessionId; }
+
+    /** List: a session's messages as JSON. */
+    String messages(String sessionId) { return prefix + "session:" + sessionId + ":messages"; }
+
+    /** Sorted set: sessions by last use, for the cap on sessions. */
+    String sessions() { return prefix + "sessions"; }
+
+    /** String: the run that holds a session. */
+    String lock(String sessionId) { return prefix + "lock:" + sessionId; }
+
+    /** String: the run an idempotency key was first used for. */
+    String idempotency(String subject, String key) {
+        return prefix + "idem:" + subject.length() + ":" + subject + ":" + key;
+    }
+
+    /** Pub/sub channel: requests for the runs an instance executes. */
+    String control(String instance) { return prefix + "control:" + instance; }
+
+    /** List: the answer to one request sent on a control channel. */
+    String reply(String requestId) { return prefix + "reply:" + requestId; }
+}

@@ -1,0 +1,104 @@
+package weft.redis;
+
+import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+import weft.store.StoreUnavailable;
+
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Weft's way into one Redis: a small pool of connections for short commands, and dedicated
+ * connections for the few loops that block (the instance's one stream reader and its one
+ * subscription). Every failure to reach Redis becomes a {@link StoreUnavailable}, which HTTP
+ * answers with {@code 503} and a stream with an {@code error}; Redis's own errors (a
+ * {@code WRONGTYPE} on a key another program wrote) stay {@link JedisDataException}s.
+ */
+final class Redis implements AutoCloseable {
+    /** Short commands never hold a connection long; blocking reads have their own. */
+    static final int POOL_SIZE = 24;
+
+    private final HostAndPort address;
+    private final JedisClientConfig config;
+    private final JedisClientConfig blockingConfig;
+    private final RedisClient client;
+    final Keys keys;
+
+    Redis(String url, String prefix, String instance) {
+        URI uri = URI.create(url);
+        this.address = new HostAndPort(uri.getHost(), uri.getPort() < 0 ? 6379 : uri.getPort());
+        var builder = DefaultJedisClientConfig.builder().resp2().clientName("weft-" + instance)
+                .connectionTimeoutMillis(2000).socketTimeoutMillis(2000).ssl("rediss".equals(uri.getScheme()));
+        if (uri.getRawUserInfo() != null) {
+            String[] parts = uri.getRawUserInfo().split(":", 2);
+            if (!parts[0].isEmpty()) builder.user(decode(parts[0]));
+            if (parts.length == 2) builder.password(decode(parts[1]));
+        }
+        String path = uri.getPath() == null ? "" : uri.getPath();
+        if (path.length() > 1) builder.database(Integer.parseInt(path.substring(1)));
+        this.config = builder.build();
+        this.blockingConfig = DefaultJedisClientConfig.builder().from(config).socketTimeoutMillis(10_000).build();
+        var pool = new ConnectionPoolConfig();
+        pool.setMaxTotal(POOL_SIZE);
+        pool.setMaxIdle(POOL_SIZE);
+        pool.setMinIdle(0);
+        pool.setMaxWait(Duration.ofSeconds(2));
+        pool.setTestOnBorrow(false);
+        this.client = RedisClient.builder().hostAndPort(address).clientConfig(config).poolConfig(pool).build();
+        this.keys = new Keys(prefix);
+    }
+
+    private static String decode(String s) {
+        return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    }
+
+    /** Runs commands on a pooled connection. */
+    <T> T call(Function<RedisClient, T> commands) {
+        try {
+            return commands.apply(client);
+        } catch (JedisDataException redisSaidNo) {
+            throw redisSaidNo;
+        } catch (JedisException unreachable) {
+            throw unavailable(unreachable);
+        }
+    }
+
+    StoreUnavailable unavailable(Exception cause) {
+        return new StoreUnavailable("Redis at " + address + " does not answer: " + cause.getMessage(), cause);
+    }
+
+    /** A connection of its own for a loop that blocks in Redis; its timeout outlasts the block. */
+    Jedis dedicated() {
+        return new Jedis(address, blockingConfig);
+    }
+
+    /** Empty when Redis answers a PING. */
+    Optional<String> problem() {
+        try {
+            client.ping();
+            return Optional.empty();
+        } catch (JedisException e) {
+            return Optional.of("Redis at " + address + " does not answer (REDIS_URL): " + e.getMessage());
+        }
+    }
+
+    String address() {
+        return address.toString();
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}

@@ -1,0 +1,87 @@
+package weft.redis;
+
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.resps.StreamEntry;
+import weft.events.LoggedEvent;
+import weft.store.EventLog;
+import weft.store.RunLog;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Runs' events as one Redis Stream per run, entry ids {@code 0-<seq>}, so that a resume after
+ * {@code Last-Event-ID: N} is {@code XRANGE key (0-N +}. A follower first reads what is stored
+ * after its position; when it has caught up it waits on the run's {@link Tail}, which this
+ * instance's writer (for its own runs) or its one stream reader (for the others') feeds with
+ * what Redis has stored.
+ */
+final class RedisEventLog implements EventLog, AutoCloseable {
+    private static final int PAGE = 1000;
+
+    private final Redis redis;
+    private final Tails tails = new Tails();
+    private final EventWriter writer;
+    private final StreamReader reader;
+
+    RedisEventLog(Redis redis, Duration runningTtl) {
+        this.redis = redis;
+        this.writer = new EventWriter(redis, tails, runningTtl.toMillis());
+        this.reader = new StreamReader(redis, tails);
+    }
+
+    @Override
+    public RunLog create(String runId) {
+        tails.writesHere(runId);
+        return new RedisRunLog(runId, 0, writer);
+    }
+
+    @Override
+    public RunLog reopen(String runId, long lastSeq) {
+        tails.writesHere(runId);
+        return new RedisRunLog(runId, lastSeq, writer);
+    }
+
+    @Override
+    public List<LoggedEvent> after(String runId, long seq, Duration wait) throws InterruptedException {
+        var tail = tails.find(runId);
+        if (tail.isPresent()) {
+            var held = tail.get().after(seq);
+            if (held != null && !held.isEmpty()) return held;
+        }
+        List<LoggedEvent> stored = range(runId, seq);
+        if (!stored.isEmpty() || wait.isZero()) return stored;
+        Tail waiting = tails.watch(runId, seq, reader::wake);
+        if (!waiting.awaitBeyond(seq, wait.toNanos())) return List.of();
+        var held = waiting.after(seq);
+        return held != null ? held : range(runId, seq);
+    }
+
+    /** Up to a page of the stored events after {@code seq}. */
+    private List<LoggedEvent> range(String runId, long seq) {
+        String key = redis.keys.events(runId);
+        List<StreamEntry> entries;
+        try {
+            entries = redis.call(c -> c.xrange(key, "(0-" + seq, "+", PAGE));
+        } catch (JedisDataException notAStream) {
+            throw new CorruptLog("key " + key + " is not a stream of Weft's events: " + notAStream.getMessage());
+        }
+        return StreamReader.parse(runId, entries);
+    }
+
+    @Override
+    public void delete(String runId) {
+        redis.call(c -> c.del(redis.keys.events(runId)));
+    }
+
+    /** Round trips and events the writer has made, for the benchmark. */
+    long[] writes() {
+        return new long[] {writer.batches(), writer.written()};
+    }
+
+    @Override
+    public void close() {
+        reader.close();
+        writer.close();
+    }
+}

@@ -1,0 +1,139 @@
+package weft.redis;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.exceptions.JedisException;
+import weft.runs.Cancellation;
+import weft.runs.Peers;
+import weft.store.Ids;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Instances talking through Redis: each subscribes to its own control channel. A cancel is a
+ * request with a reply: the asking instance publishes it with the name of a list, the
+ * executing instance stops the run and pushes its answer there, and the asker waits for it
+ * with {@code BLPOP}, so the answer (202, or 409 with the status) is the one the executing
+ * instance gave. Follower counts are one-way messages.
+ */
+final class RedisPeers implements Peers, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("weft");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int REPLY_SECONDS = 3;
+
+    private final Redis redis;
+    private final String instance;
+    private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
+    private volatile Listener listener;
+    private volatile JedisPubSub subscription;
+    private volatile boolean closed;
+    private Thread thread;
+
+    RedisPeers(Redis redis, String instance) {
+        this.redis = redis;
+        this.instance = instance;
+    }
+
+    @Override
+    public Cancellation cancel(String owner, String runId, String agent) {
+        String reply = redis.keys.reply(Ids.newId("q_"));
+        ObjectNode request = JSON.createObjectNode().put("op", "cancel").put("run", runId).put("reply", reply);
+        if (agent != null) request.put("agent", agent);
+        long heard = redis.call(c -> c.publish(redis.keys.control(owner), request.toString()));
+        if (heard == 0) return new Cancellation(Cancellation.Outcome.NO_ANSWER, null);
+        List<String> answer = redis.call(c -> c.blpop(REPLY_SECONDS, reply));
+        if (answer == null || answer.size() < 2) return new Cancellation(Cancellation.Outcome.NO_ANSWER, null);
+        try {
+            JsonNode a = JSON.readTree(answer.get(1));
+            return new Cancellation(Cancellation.Outcome.valueOf(a.get("outcome").asText()), a.path("status").asText(null));
+        } catch (IOException | RuntimeException notAnAnswer) {
+            return new Cancellation(Cancellation.Outcome.NO_ANSWER, null);
+        }
+    }
+
+    @Override
+    public void followers(String owner, String runId, int change) {
+        String message = JSON.createObjectNode().put("op", "followers").put("run", runId).put("change", change).toString();
+        try {
+            redis.call(c -> c.publish(redis.keys.control(owner), message));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "could not tell " + owner + " about a follower: " + e);
+        }
+    }
+
+    @Override
+    public void listen(Listener listener) {
+        this.listener = listener;
+        thread = Thread.ofPlatform().daemon().name("weft redis control").start(this::subscribeLoop);
+    }
+
+    private void subscribeLoop() {
+        long backoff = 50;
+        while (!closed) {
+            try (Jedis jedis = redis.dedicated()) {
+                var sub = new JedisPubSub() {
+                    @Override
+                    public void onMessage(String channel, String message) {
+                        handlers.submit(() -> handle(message));
+                    }
+                };
+                subscription = sub;
+                backoff = 50;
+                jedis.subscribe(sub, redis.keys.control(instance)); // returns when unsubscribed
+            } catch (JedisException e) {
+                if (closed) return;
+                LOG.log(System.Logger.Level.DEBUG, "control channel lost Redis, retrying: " + e.getMessage());
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+                backoff = Math.min(2000, backoff * 2);
+            }
+        }
+    }
+
+    private void handle(String message) {
+        try {
+            JsonNode m = JSON.readTree(message);
+            String run = m.path("run").asText();
+            switch (m.path("op").asText()) {
+                case "cancel" -> {
+                    Cancellation answer = listener.cancel(run, m.path("agent").asText(null));
+                    ObjectNode a = JSON.createObjectNode().put("outcome", answer.outcome().name());
+                    if (answer.status() != null) a.put("status", answer.status());
+                    String reply = m.path("reply").asText();
+                    redis.call(c -> {
+                        c.lpush(reply, a.toString());
+                        c.expire(reply, REPLY_SECONDS * 2L);
+                        return null;
+                    });
+                }
+                case "followers" -> listener.followers(run, m.path("change").asInt());
+                default -> LOG.log(System.Logger.Level.WARNING, "unknown control message: " + message);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "control message failed: " + message + ": " + e);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        var sub = subscription;
+        if (sub != null) {
+            try {
+                sub.unsubscribe();
+            } catch (RuntimeException ignored) {
+                // The connection is already gone.
+            }
+        }
+        handlers.shutdownNow();
+    }
+}

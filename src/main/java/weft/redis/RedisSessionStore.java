@@ -1,0 +1,138 @@
+package weft.redis;
+
+import redis.clients.jedis.params.ZAddParams;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import weft.store.Ids;
+import weft.store.Session;
+import weft.store.SessionStore;
+import weft.store.StoredMessage;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Sessions in Redis: a hash for the owner and a list of the messages as JSON, both expiring
+ * when the session has not been used for its time to live. Appending a turn is one script
+ * that pushes both messages at once (a session never holds half a turn) and does nothing
+ * to a session deleted meanwhile. Beyond the cap, the least recently used sessions go.
+ */
+final class RedisSessionStore implements SessionStore {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String APPEND = """
+            if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+            for i = 4, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+            redis.call('PEXPIRE', KEYS[1], ARGV[1])
+            redis.call('PEXPIRE', KEYS[2], ARGV[1])
+            redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
+            return 1
+            """;
+    private static final String CREATE = """
+            redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'created_at', ARGV[2])
+            redis.call('PEXPIRE', KEYS[1], ARGV[3])
+            redis.call('ZADD', KEYS[2], ARGV[2], ARGV[4])
+            redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (tonumber(ARGV[2]) - tonumber(ARGV[3])))
+            local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[5])
+            if over > 0 then
+              for i, id in ipairs(redis.call('ZPOPMIN', KEYS[2], over)) do
+                if i % 2 == 1 then redis.call('DEL', ARGV[6] .. 'session:' .. id, ARGV[6] .. 'session:' .. id .. ':messages') end
+              end
+            end
+            return 1
+            """;
+
+    private final Redis redis;
+    private final Keys keys;
+    private final long ttlMillis;
+    private final int maxSessions;
+
+    RedisSessionStore(Redis redis, Duration ttl, int maxSessions) {
+        this.redis = redis;
+        this.keys = redis.keys;
+        this.ttlMillis = ttl.toMillis();
+        this.maxSessions = maxSessions;
+    }
+
+    @Override
+    public Session create(String owner) {
+        var session = new Session(Ids.newId("s_"), owner, System.currentTimeMillis(), List.of());
+        redis.call(c -> c.eval(CREATE, List.of(keys.session(session.id()), keys.sessions()), List.of(owner,
+                Long.toString(session.createdAt()), Long.toString(ttlMillis), session.id(), Integer.toString(maxSessions),
+                keys.prefix())));
+        return session;
+    }
+
+    @Override
+    public Optional<Session> find(String sessionId) {
+        String head = keys.session(sessionId);
+        String list = keys.messages(sessionId);
+        long now = System.currentTimeMillis();
+        var got = redis.call(c -> {
+            try (var p = c.pipelined()) {
+                var h = p.hgetAll(head);
+                var m = p.lrange(list, 0, -1);
+                p.pexpire(head, ttlMillis);
+                p.pexpire(list, ttlMillis);
+                p.zadd(keys.sessions(), now, sessionId, ZAddParams.zAddParams().xx());
+                p.sync();
+                return Map.entry(h.get(), m.get());
+            }
+        });
+        Map<String, String> h = got.getKey();
+        if (h.isEmpty() || h.get("owner") == null) return Optional.empty();
+        var messages = new ArrayList<StoredMessage>();
+        for (String json : got.getValue()) {
+            StoredMessage m = message(json);
+            if (m != null) messages.add(m);
+        }
+        long created;
+        try {
+            created = Long.parseLong(h.getOrDefault("created_at", "0"));
+        } catch (NumberFormatException notWefts) {
+            created = 0;
+        }
+        return Optional.of(new Session(sessionId, h.get("owner"), created, messages));
+    }
+
+    /** A stored message, or null for an entry that is not Weft's. */
+    private static StoredMessage message(String json) {
+        try {
+            JsonNode m = JSON.readTree(json);
+            if (!m.path("role").isTextual() || !m.path("content").isTextual()) return null;
+            return new StoredMessage(m.get("role").asText(), m.get("content").asText(), m.path("status").asText("completed"),
+                    m.path("run_id").asText(""));
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public void append(String sessionId, List<StoredMessage> messages) {
+        var args = new ArrayList<String>();
+        args.add(Long.toString(ttlMillis));
+        args.add(Long.toString(System.currentTimeMillis()));
+        args.add(sessionId);
+        for (StoredMessage m : messages) {
+            args.add(JSON.createObjectNode().put("role", m.role()).put("content", m.content()).put("status", m.status())
+                    .put("run_id", m.runId()).toString());
+        }
+        redis.call(c -> c.eval(APPEND, List.of(keys.session(sessionId), keys.messages(sessionId), keys.sessions()), args));
+    }
+
+    @Override
+    public boolean delete(String sessionId) {
+        return redis.call(c -> {
+            long n = c.del(keys.session(sessionId), keys.messages(sessionId));
+            c.zrem(keys.sessions(), sessionId);
+            return n > 0;
+        });
+    }
+
+    long size() {
+        return redis.call(c -> c.zcard(keys.sessions()));
+    }
+}

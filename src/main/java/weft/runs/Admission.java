@@ -1,0 +1,98 @@
+package weft.runs;
+
+import weft.providers.Providers;
+import weft.workflows.Step;
+import weft.workflows.Workflow;
+import weft.workflows.Workflows;
+
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Decides whether a run may start here: the server is not draining, the input is within
+ * its limit, the workflow and every provider it names exist, the subject is within its rate,
+ * and this instance runs fewer than its limit. A run admitted holds a place until
+ * {@link #release}; a run refused after admission gives its place and its rate token back.
+ */
+public final class Admission {
+    /** The limits runs are admitted within. */
+    public record Limits(int maxActiveRuns, int maxInputChars, int runsPerMinutePerSubject) {}
+
+    private final Workflows workflows;
+    private final Providers providers;
+    private final Limits limits;
+    private final RateLimiter rateLimiter;
+    private final AtomicInteger active = new AtomicInteger();
+    private volatile boolean draining;
+
+    public Admission(Workflows workflows, Providers providers, Limits limits, RateLimiter rateLimiter) {
+        this.workflows = workflows;
+        this.providers = providers;
+        this.limits = limits;
+        this.rateLimiter = rateLimiter;
+    }
+
+    /** Admits a run of {@code workflow} for {@code subject}, or throws a {@link Refusal} that says what to change. */
+    Workflow admit(RunRequest request, String subject) {
+        if (draining) throw new Refusal(Refusal.Kind.OVERLOADED, "the server is shutting down; retry on another instance", 1);
+        if (request.input().length() > limits.maxInputChars()) {
+            throw new Refusal(Refusal.Kind.TOO_LARGE, "'input' has " + request.input().length()
+                    + " characters; the limit is " + limits.maxInputChars());
+        }
+        Workflow workflow = workflows.find(request.workflow()).orElseThrow(
+                () -> new Refusal(Refusal.Kind.NOT_FOUND, "unknown workflow '" + request.workflow()
+                        + "': GET /v1/workflows lists the ones this server has"));
+        for (String name : providersNamed(workflow.root(), request.provider())) {
+            if (providers.find(name).isEmpty()) throw new Refusal(Refusal.Kind.INVALID, providers.whyUnavailable(name));
+        }
+        long wait = rateLimiter.acquire(subject, System.nanoTime());
+        if (wait > 0) throw new Refusal(Refusal.Kind.RATE_LIMITED, "too many runs started by '" + subject
+                + "'; the limit is " + limits.runsPerMinutePerSubject() + " a minute", wait);
+        if (active.incrementAndGet() > limits.maxActiveRuns()) {
+            active.decrementAndGet();
+            rateLimiter.refund(subject);
+            throw new Refusal(Refusal.Kind.OVERLOADED, "this server is running its limit of "
+                    + limits.maxActiveRuns() + " runs", 1);
+        }
+        return workflow;
+    }
+
+    /** A run admitted by {@link #admit} was refused later after all: it does not count. */
+    void undo(String subject) {
+        active.decrementAndGet();
+        rateLimiter.refund(subject);
+    }
+
+    /** A run has ended. */
+    void release() {
+        active.decrementAndGet();
+    }
+
+    int active() {
+        return active.get();
+    }
+
+    void drain() {
+        draining = true;
+    }
+
+    /** Every provider the workflow's agents will call, so a missing one is refused before the run starts. */
+    private static Set<String> providersNamed(Step step, String runDefault) {
+        var names = new LinkedHashSet<String>();
+        if (runDefault != null) names.add(runDefault);
+        collectProviders(step, names);
+        return names;
+    }
+
+    private static void collectProviders(Step step, Set<String> names) {
+        switch (step) {
+            case Step.Agent a -> { if (a.provider() != null) names.add(a.provider()); }
+            case Step.Plan p -> collectProviders(p.agent(), names);
+            case Step.FanOut f -> collectProviders(f.template(), names);
+            case Step.Sequential s -> s.steps().forEach(c -> collectProviders(c, names));
+            case Step.Parallel p -> p.steps().forEach(c -> collectProviders(c, names));
+            case Step.Loop l -> l.steps().forEach(c -> collectProviders(c, names));
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package weft.runs;
+
+import weft.store.RunLog;
+import weft.store.RunRecord;
+import weft.store.RunStatus;
+import weft.workflows.Stopper;
+import weft.workflows.WorkflowRun;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+
+/**
+ * A run as the instance that executes it holds it: the parts that cannot leave the process
+ * (the run's thread, its scope's {@link Stopper}, the workflow's agents) and the few facts
+ * that change while it runs. Everything the other instances need is in its {@link RunRecord}.
+ */
+final class Execution {
+    final RunRecord started;
+    final String input;
+    final OnDisconnect onDisconnect;
+    final RunLog log;
+    final WorkflowRun workflow;
+    final Stopper<RunStatus> stopper;
+    final long startedNanos = System.nanoTime();
+    /** Completes with the ended record once the run's {@code done} is written (or could not be). */
+    final CompletableFuture<RunRecord> finished = new CompletableFuture<>();
+
+    // Guarded by this: who follows the run, wherever they are.
+    private int followers;
+    private long lastFollowerLeftNanos;
+    private ScheduledFuture<?> graceCheck;
+
+    Execution(RunRecord started, String input, OnDisconnect onDisconnect, RunLog log, WorkflowRun workflow,
+              Stopper<RunStatus> stopper) {
+        this.started = started;
+        this.input = input;
+        this.onDisconnect = onDisconnect;
+        this.log = log;
+        this.workflow = workflow;
+        this.stopper = stopper;
+    }
+
+    String id() {
+        return started.id();
+    }
+
+    synchronized void followerCame() {
+        followers++;
+    }
+
+    /** Returns how many followers remain. */
+    synchronized int followerLeft() {
+        followers = Math.max(0, followers - 1);
+        lastFollowerLeftNanos = System.nanoTime();
+        return followers;
+    }
+
+    /** True if nobody has followed for at least {@code graceNanos}. */
+    synchronized boolean unfollowedFor(long graceNanos) {
+        return followers == 0 && System.nanoTime() - lastFollowerLeftNanos >= graceNanos;
+    }
+
+    synchronized void unfollowedFromStart() {
+        lastFollowerLeftNanos = System.nanoTime();
+    }
+
+    /** Keeps one pending grace check; a newer one replaces (and cancels) the older. */
+    synchronized void graceCheck(ScheduledFuture<?> check) {
+        if (graceCheck != null) graceCheck.cancel(false);
+        graceCheck = check;
+    }
+
+    /** The run has ended: no timer of it may stay behind. */
+    synchronized void cancelTimers() {
+        if (graceCheck != null) graceCheck.cancel(false);
+        graceCheck = null;
+    }
+}

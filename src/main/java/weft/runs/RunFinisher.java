@@ -1,0 +1,151 @@
+package weft.runs;
+
+import weft.config.Settings;
+import weft.events.RunEvent;
+import weft.metrics.Metrics;
+import weft.providers.Usage;
+import weft.store.RunRecord;
+import weft.store.RunStatus;
+import weft.store.RunStore;
+import weft.store.SessionLocks;
+import weft.store.SessionStore;
+import weft.store.StoredMessage;
+import weft.workflows.AgentStopped;
+import weft.workflows.WorkflowException;
+import weft.workflows.WorkflowRun;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * Writes a run's last words, in an order clients can rely on: the error (if any),
+ * {@code agent_completed} for agents cut short, the session's history, the run's record,
+ * and then {@code done}, so that a client that has seen {@code done} finds the history and
+ * the record written.
+ *
+ * <p>Finishing cannot fail silently. Each step stands alone: whatever one of them throws,
+ * the next still runs, the session is released, the counters come back and whoever waits
+ * for the run is told. An ending the run store would not take is kept and tried again by
+ * {@link #retryPending} (the lease keeper calls it), so the record still reaches its final
+ * status once the store answers.
+ */
+public final class RunFinisher {
+    private static final System.Logger LOG = System.getLogger("weft");
+
+    private final RunStore runs;
+    private final SessionStore sessions;
+    private final SessionLocks locks;
+    private final Admission admission;
+    private final Metrics metrics;
+    private final Duration runTimeout;
+    private final Queue<Pending> pending = new ConcurrentLinkedQueue<>();
+
+    private record Pending(String runId, RunRecord.Ending ending) {}
+
+    public RunFinisher(RunStore runs, SessionStore sessions, SessionLocks locks, Admission admission, Metrics metrics,
+                Duration runTimeout) {
+        this.runs = runs;
+        this.sessions = sessions;
+        this.locks = locks;
+        this.admission = admission;
+        this.metrics = metrics;
+        this.runTimeout = runTimeout;
+    }
+
+    void finish(Execution run, RunStatus status, Throwable failure) {
+        WorkflowRun workflow = run.workflow;
+        String output = workflow.output();
+        Usage usage = Usage.ZERO;
+        RunRecord.Ending ending = null;
+        try {
+            step(run, "write its error event", () -> reportFailure(run, status, failure));
+            for (WorkflowRun.AgentRun agent : workflow.agents()) {
+                if (!agent.transcript().started()) continue;
+                Usage used = WorkflowRun.usageOf(agent);
+                usage = usage.plus(used);
+                step(run, "report agent " + agent.name(), () -> {
+                    if (!agent.transcript().reported()) {
+                        run.log.append(new RunEvent.AgentCompleted(agent.name(), agent.transcript().text(), used));
+                        agent.transcript().markReported();
+                    }
+                });
+                // A completed call delivered all it generated; one cut short, only what was streamed.
+                long delivered = agent.transcript().completed() ? used.outputTokens() : Usage.estimateTokens(agent.transcript().text());
+                metrics.tokens(agent.agent().provider().name(), used.outputTokens(), delivered);
+            }
+            step(run, "append to its session", () -> sessions.append(run.started.sessionId(), List.of(
+                    new StoredMessage("user", run.input, "completed", run.id()),
+                    new StoredMessage("assistant", output, status.messageStatus(), run.id()))));
+            // Nothing but this thread appends now, so done's number is known before done is written.
+            ending = new RunRecord.Ending(status, output, usage, System.currentTimeMillis(), run.log.lastSeq() + 1);
+            RunRecord.Ending end = ending;
+            if (!step(run, "record its ending", () -> runs.end(run.id(), end))) pending.add(new Pending(run.id(), end));
+            Usage total = usage;
+            step(run, "write done", () -> {
+                run.log.append(new RunEvent.Done(status.wire(), output, total));
+                run.log.sync();
+            });
+        } finally {
+            step(run, "release its session", () -> locks.release(run.started.sessionId(), run.id()));
+            run.cancelTimers();
+            admission.release();
+            metrics.runEnded(status.wire(), (System.nanoTime() - run.startedNanos) / 1e9);
+            run.finished.complete(ending == null ? run.started : run.started.endedAs(ending));
+        }
+    }
+
+    private void reportFailure(Execution run, RunStatus status, Throwable failure) {
+        RunEvent.Error error = null;
+        if (status == RunStatus.FAILED && !(failure instanceof AgentStopped)) {
+            error = failure instanceof WorkflowException we
+                    ? new RunEvent.Error(we.code(), we.getMessage(), false, null)
+                    : new RunEvent.Error("internal_error", "the run failed unexpectedly: " + failure, false, null);
+        } else if (status == RunStatus.TIMED_OUT) {
+            error = new RunEvent.Error("timed_out", "the run took longer than its limit of "
+                    + Settings.human(runTimeout) + " (WEFT_RUN_TIMEOUT)", false, null);
+        }
+        if (error != null) {
+            metrics.error(error.code());
+            run.log.append(error);
+        }
+    }
+
+    /** Tries once more to record the endings the run store refused. */
+    void retryPending() {
+        for (int n = pending.size(); n > 0; n--) {
+            Pending p = pending.poll();
+            if (p == null) return;
+            try {
+                runs.end(p.runId(), p.ending());
+            } catch (RuntimeException stillFailing) {
+                pending.add(p);
+            }
+        }
+    }
+
+    /** Runs whose ending is not recorded yet: their leases must be kept. */
+    List<String> pendingIds() {
+        return pending.stream().map(Pending::runId).toList();
+    }
+
+    private interface Step {
+        void run() throws Exception;
+    }
+
+    /** One step of finishing; a failure is logged and counted, and finishing goes on. */
+    private boolean step(Execution run, String what, Step step) {
+        try {
+            step.run();
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (Exception | Error e) {
+            metrics.error("finish_failed");
+            LOG.log(System.Logger.Level.WARNING, "run " + run.id() + " could not " + what + ": " + e);
+            return false;
+        }
+    }
+}

@@ -114,10 +114,8 @@ public final class Main {
                 new Runs.Limits(s.runLease(), s.maxHistoryChars()));
         var leases = new LeaseKeeper(instance, s.runLease(), stores.runs(), executor, finisher,
                 new LostRuns(stores.runs(), stores.events(), stores.sessions(), stores.locks(), workflows, metrics), timers);
-        timers.scheduleWithFixedDelay(() -> {
-            stores.sweep().run();
-            rateLimiter.forgetIdle(System.nanoTime());
-        }, 1, 1, TimeUnit.SECONDS);
+        everySecond(timers, stores.sweep());
+        everySecond(timers, () -> rateLimiter.forgetIdle(System.nanoTime()));
         metrics.gauge("weft_retained_runs", "Runs held, running or ended within their retention time.", () -> stores.counts().runs());
         metrics.gauge("weft_sessions", "Sessions held.", () -> stores.counts().sessions());
 
@@ -163,6 +161,17 @@ public final class Main {
         var timers = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().name("weft timers").daemon().factory());
         timers.setRemoveOnCancelPolicy(true);
         return timers;
+    }
+
+    /** Housekeeping that must outlive a failure: a scheduled task that throws is never run again. */
+    private static void everySecond(ScheduledThreadPoolExecutor timers, Runnable task) {
+        timers.scheduleWithFixedDelay(() -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                System.getLogger("weft").log(System.Logger.Level.DEBUG, "housekeeping failed, next try in a second: " + e);
+            }
+        }, 1, 1, TimeUnit.SECONDS);
     }
 
     private static String orElse(String value, String fallback) {

@@ -147,6 +147,13 @@ final class RedisRunStore implements RunStore {
 
     /** Runs held: running ones (by lease) and ended ones within their retention (by the cap index). */
     long retained() {
-        return redis.call(c -> c.zcard(keys.leases()) + c.zcard(keys.ended()));
+        long since = System.currentTimeMillis() - retentionMillis;
+        return redis.call(c -> c.zcard(keys.leases()) + c.zcount(keys.ended(), "(" + since, "+inf"));
+    }
+
+    /** Drops index entries of runs whose keys have expired (their retention is over). */
+    void sweep() {
+        long since = System.currentTimeMillis() - retentionMillis;
+        redis.call(c -> c.zremrangeByScore(keys.ended(), "-inf", "(" + since));
     }
 }

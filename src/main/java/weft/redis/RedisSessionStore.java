@@ -133,6 +133,13 @@ final class RedisSessionStore implements SessionStore {
     }
 
     long size() {
-        return redis.call(c -> c.zcard(keys.sessions()));
+        long since = System.currentTimeMillis() - ttlMillis;
+        return redis.call(c -> c.zcount(keys.sessions(), "(" + since, "+inf"));
+    }
+
+    /** Drops index entries of sessions whose keys have expired. */
+    void sweep() {
+        long since = System.currentTimeMillis() - ttlMillis;
+        redis.call(c -> c.zremrangeByScore(keys.sessions(), "-inf", "(" + since));
     }
 }

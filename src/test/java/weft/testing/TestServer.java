@@ -8,6 +8,7 @@ import weft.config.Settings;
 import weft.providers.DemoProvider;
 import weft.providers.Provider;
 import weft.providers.ProviderHttp;
+import weft.store.Ids;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,6 +48,10 @@ public final class TestServer implements AutoCloseable {
         env.put("WEFT_PORT", "0");
         env.put("WEFT_DEMO_TTFT", "0ms");
         env.put("WEFT_DEMO_TOKENS_PER_SECOND", "0");
+        if (onRedis()) {
+            env.put("REDIS_URL", RedisServer.shared().url());
+            env.put("WEFT_REDIS_PREFIX", "test:" + Ids.newId("") + ":"); // each server its own keys
+        }
         env.putAll(overrides);
         Settings settings = Settings.load(env);
         var providers = new ArrayList<Provider>();
@@ -57,6 +62,14 @@ public final class TestServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Whether this test JVM runs the contract suite against Redis ({@code -Dweft.test.store=redis},
+     * the second Surefire execution) rather than the embedded memory store.
+     */
+    public static boolean onRedis() {
+        return "redis".equals(System.getProperty("weft.test.store"));
     }
 
     public static TestServer start(Provider... extra) {

@@ -119,7 +119,11 @@ final class EventWriter implements AutoCloseable {
                 answers.get(i).get();
                 stored.computeIfAbsent(p.log(), l -> new ArrayList<>()).add(p.event());
             } catch (JedisDataException refused) {
-                p.log().takenOver("Redis refused event " + p.event().seq() + ": " + refused.getMessage());
+                if (alreadyStored(p, jsons.get(i))) {
+                    stored.computeIfAbsent(p.log(), l -> new ArrayList<>()).add(p.event());
+                } else {
+                    p.log().takenOver("Redis refused event " + p.event().seq() + ": " + refused.getMessage());
+                }
             }
         }
         stored.forEach((log, events) -> {
@@ -127,6 +131,16 @@ final class EventWriter implements AutoCloseable {
             tails.find(log.runId()).ifPresent(t -> t.deliver(events));
             if (events.getLast().isDone()) tails.writesEnded(log.runId());
         });
+    }
+
+    /**
+     * Whether a refused entry is this writer's own, stored by an earlier try of the same batch
+     * whose answer was lost with the connection.
+     */
+    private boolean alreadyStored(Pending p, String json) {
+        var id = new StreamEntryID(0, p.event().seq());
+        var entries = redis.call(c -> c.xrange(redis.keys.events(p.log().runId()), id, id));
+        return entries.size() == 1 && json.equals(entries.getFirst().getFields().get("e"));
     }
 
     long batches() { return batches; }

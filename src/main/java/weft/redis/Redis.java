@@ -34,6 +34,9 @@ final class Redis implements AutoCloseable {
     private final JedisClientConfig blockingConfig;
     private final RedisClient client;
     final Keys keys;
+    private static final long SUSPICION_NANOS = Duration.ofSeconds(10).toNanos();
+    private volatile boolean suspicious;
+    private volatile long lastFailureNanos;
 
     Redis(String url, String prefix, String instance) {
         URI uri = URI.create(url);
@@ -63,15 +66,40 @@ final class Redis implements AutoCloseable {
         return URLDecoder.decode(s, StandardCharsets.UTF_8);
     }
 
-    /** Runs commands on a pooled connection. */
+    /**
+     * Runs commands on a pooled connection. When one connection breaks, the idle ones in the
+     * pool are dropped too: after a Redis restart they are all dead, and each would otherwise
+     * fail one request before the pool noticed.
+     */
     <T> T call(Function<RedisClient, T> commands) {
         try {
-            return commands.apply(client);
+            T result = commands.apply(client);
+            if (suspicious && System.nanoTime() - lastFailureNanos > SUSPICION_NANOS) trust();
+            return result;
         } catch (JedisDataException redisSaidNo) {
             throw redisSaidNo;
         } catch (JedisException unreachable) {
+            distrust();
             throw unavailable(unreachable);
         }
+    }
+
+    /**
+     * After a failure the pool's idle connections may all be dead (Redis restarted), so they
+     * are dropped, and for a while every connection is checked with a PING before use; a
+     * request never gets a connection that was dead before it came.
+     */
+    private void distrust() {
+        lastFailureNanos = System.nanoTime();
+        suspicious = true;
+        var pool = (org.apache.commons.pool2.impl.GenericObjectPool<?>) client.getPool();
+        pool.setTestOnBorrow(true);
+        pool.clear();
+    }
+
+    private void trust() {
+        suspicious = false;
+        ((org.apache.commons.pool2.impl.GenericObjectPool<?>) client.getPool()).setTestOnBorrow(false);
     }
 
     StoreUnavailable unavailable(Exception cause) {
@@ -88,8 +116,14 @@ final class Redis implements AutoCloseable {
         try {
             client.ping();
             return Optional.empty();
-        } catch (JedisException e) {
-            return Optional.of("Redis at " + address + " does not answer (REDIS_URL): " + e.getMessage());
+        } catch (JedisException stale) {
+            distrust();
+            try {
+                client.ping(); // on a fresh connection: the first may have been one Redis closed when it restarted
+                return Optional.empty();
+            } catch (JedisException e) {
+                return Optional.of("Redis at " + address + " does not answer (REDIS_URL): " + e.getMessage());
+            }
         }
     }
 

@@ -76,11 +76,16 @@ final class EventWriter implements AutoCloseable {
 
     private void writeUntilStored(List<Pending> batch) throws InterruptedException {
         long backoff = 50;
+        boolean retried = false;
         while (true) {
             try {
                 write(batch);
                 return;
             } catch (StoreUnavailable down) {
+                if (!retried) { // the pool has dropped its old connections: one more try on a fresh one
+                    retried = true;
+                    continue;
+                }
                 LOG.log(System.Logger.Level.DEBUG, "event writer: " + down.getMessage());
                 for (Pending p : batch) {
                     p.log().failed(down);

@@ -50,6 +50,11 @@ final class StreamReader implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads until closed. A broken connection is replaced at once and reading goes on from
+     * every tail's last event, so nothing is missed; only when Redis cannot be reached are
+     * the waiting followers told (their streams end with an error they can resume after).
+     */
     private void loop() {
         long backoff = 50;
         while (!closed) {
@@ -59,15 +64,26 @@ final class StreamReader implements AutoCloseable {
                 while (!closed) readOnce(jedis);
             } catch (JedisException e) {
                 if (closed) return;
-                var down = redis.unavailable(e);
-                tails.all().stream().filter(t -> !t.local).forEach(t -> t.fail(down));
-                LOG.log(System.Logger.Level.DEBUG, "stream reader lost Redis, retrying: " + e.getMessage());
                 clientId = -1;
-                sleep(backoff);
+                if (backoff > 50 || !reachable()) {
+                    var down = redis.unavailable(e);
+                    tails.all().stream().filter(t -> !t.local).forEach(t -> t.fail(down));
+                    LOG.log(System.Logger.Level.DEBUG, "stream reader lost Redis, retrying: " + e.getMessage());
+                    sleep(backoff);
+                }
                 backoff = Math.min(2000, backoff * 2);
             } catch (InterruptedException e) {
                 return;
             }
+        }
+    }
+
+    private boolean reachable() {
+        try (Jedis probe = redis.dedicated()) {
+            probe.ping();
+            return true;
+        } catch (JedisException e) {
+            return false;
         }
     }
 

@@ -35,27 +35,34 @@ final class RunWaiter {
     }
 
     void answerWhenEnded(HttpExchange exchange, RunRecord run) throws IOException {
+        // Known before the answer is: a client that gives up can still find, follow or cancel the run.
+        exchange.getResponseHeaders().set("X-Run-Id", run.id());
+        exchange.getResponseHeaders().set("Location", "/v1/runs/" + run.id());
         runs.attach(run);
         OutputStream body = null;
         try {
             long after = 0;
+            long heartbeatNanos = heartbeat.toNanos();
+            long nextBeat = System.nanoTime() + heartbeatNanos;
             boolean ended = !run.running();
             while (!ended) {
-                List<LoggedEvent> batch = events.after(run.id(), after, heartbeat);
-                if (batch.isEmpty()) {
+                long wait = Math.max(1, nextBeat - System.nanoTime());
+                List<LoggedEvent> batch = events.after(run.id(), after, Duration.ofNanos(wait));
+                if (!batch.isEmpty()) {
+                    after = batch.getLast().seq();
+                    ended = batch.getLast().isDone();
+                } else {
                     ended = records.find(run.id()).map(r -> !r.running()).orElse(true);
-                    if (ended) break;
-                    if (body == null) {
-                        exchange.getResponseHeaders().set("Content-Type", "application/json");
-                        exchange.sendResponseHeaders(200, 0);
-                        body = exchange.getResponseBody();
-                    }
-                    body.write(SPACE);
-                    body.flush(); // fails once the client has gone, and then the run's policy applies
-                    continue;
                 }
-                after = batch.getLast().seq();
-                ended = batch.getLast().isDone();
+                if (ended || System.nanoTime() < nextBeat) continue;
+                if (body == null) {
+                    exchange.getResponseHeaders().set("Content-Type", "application/json");
+                    exchange.sendResponseHeaders(200, 0);
+                    body = exchange.getResponseBody();
+                }
+                body.write(SPACE);
+                body.flush(); // fails once the client has gone, and then the run's policy applies
+                nextBeat = System.nanoTime() + heartbeatNanos;
             }
             RunRecord end = records.find(run.id()).orElse(run);
             byte[] json = Json.MAPPER.writeValueAsBytes(RunsApi.snapshot(end));

@@ -42,7 +42,8 @@ public final class RunFinisher {
     private final Duration runTimeout;
     private final Queue<Pending> pending = new ConcurrentLinkedQueue<>();
 
-    private record Pending(String runId, RunRecord.Ending ending) {}
+    /** A step of finishing the store refused, to be tried again. */
+    private record Pending(String runId, String what, Runnable action) {}
 
     public RunFinisher(RunStore runs, SessionStore sessions, SessionLocks locks, Admission admission, Metrics metrics,
                 Duration runTimeout) {
@@ -81,14 +82,17 @@ public final class RunFinisher {
             // Nothing but this thread appends now, so done's number is known before done is written.
             ending = new RunRecord.Ending(status, output, usage, System.currentTimeMillis(), run.log.lastSeq() + 1);
             RunRecord.Ending end = ending;
-            if (!step(run, "record its ending", () -> runs.end(run.id(), end))) pending.add(new Pending(run.id(), end));
+            if (!step(run, "record its ending", () -> runs.end(run.id(), end))) {
+                pending.add(new Pending(run.id(), "record its ending", () -> runs.end(run.id(), end)));
+            }
             Usage total = usage;
             step(run, "write done", () -> {
                 run.log.append(new RunEvent.Done(status.wire(), output, total));
                 run.log.sync();
             });
         } finally {
-            step(run, "release its session", () -> locks.release(run.started.sessionId(), run.id()));
+            Runnable release = () -> locks.release(run.started.sessionId(), run.id());
+            if (!step(run, "release its session", release::run)) pending.add(new Pending(run.id(), "release its session", release));
             run.cancelTimers();
             admission.release();
             metrics.runEnded(status.wire(), (System.nanoTime() - run.startedNanos) / 1e9);
@@ -112,20 +116,20 @@ public final class RunFinisher {
         }
     }
 
-    /** Tries once more to record the endings the run store refused. */
+    /** Tries once more the steps the stores refused: recording endings, releasing sessions. */
     void retryPending() {
         for (int n = pending.size(); n > 0; n--) {
             Pending p = pending.poll();
             if (p == null) return;
             try {
-                runs.end(p.runId(), p.ending());
+                p.action().run();
             } catch (RuntimeException stillFailing) {
                 pending.add(p);
             }
         }
     }
 
-    /** Runs whose ending is not recorded yet: their leases must be kept. */
+    /** Runs not wholly finished yet: their leases must be kept. */
     List<String> pendingIds() {
         return pending.stream().map(Pending::runId).toList();
     }

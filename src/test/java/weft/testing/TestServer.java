@@ -44,6 +44,12 @@ public final class TestServer implements AutoCloseable {
 
     /** A server whose demo model answers instantly, plus any extra providers. */
     public static TestServer start(Map<String, String> overrides, Provider... extra) {
+        return start(overrides, java.util.function.UnaryOperator.identity(), extra);
+    }
+
+    /** As {@link #start(Map, Provider...)}, with the server's stores seen through {@code wrap} (to break them). */
+    public static TestServer start(Map<String, String> overrides, java.util.function.UnaryOperator<weft.store.Stores> wrap,
+                                   Provider... extra) {
         var env = new HashMap<String, String>();
         env.put("WEFT_PORT", "0");
         env.put("WEFT_DEMO_TTFT", "0ms");
@@ -58,7 +64,7 @@ public final class TestServer implements AutoCloseable {
         providers.add(new DemoProvider(settings.demoTimeToFirstToken(), settings.demoTokensPerSecond()));
         providers.addAll(List.of(extra));
         try {
-            return new TestServer(Main.start(settings, providers, java.util.function.UnaryOperator.identity()));
+            return new TestServer(Main.start(settings, providers, wrap));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

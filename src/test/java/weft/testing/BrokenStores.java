@@ -1,0 +1,144 @@
+package weft.testing;
+
+import weft.events.LoggedEvent;
+import weft.events.RunEvent;
+import weft.store.EventLog;
+import weft.store.RunLog;
+import weft.store.RunRecord;
+import weft.store.RunStore;
+import weft.store.Session;
+import weft.store.SessionLocks;
+import weft.store.SessionStore;
+import weft.store.StoreUnavailable;
+import weft.store.StoredMessage;
+import weft.store.Stores;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The real stores, with operations that fail on demand as a Redis that went away would
+ * (with {@link StoreUnavailable}). Operations are named {@code append:<event type>},
+ * {@code sync}, {@code after}, {@code runs.create}, {@code runs.find}, {@code runs.end},
+ * {@code sessions.create}, {@code sessions.find}, {@code sessions.append}, {@code locks.claim},
+ * {@code locks.release}; {@link #failOnce} breaks one for its next call only.
+ */
+public final class BrokenStores {
+    private final Set<String> broken = ConcurrentHashMap.newKeySet();
+    private final Set<String> once = ConcurrentHashMap.newKeySet();
+
+    public void fail(String operation) { broken.add(operation); }
+
+    public void failOnce(String operation) { once.add(operation); }
+
+    public void heal() {
+        broken.clear();
+        once.clear();
+    }
+
+    private void check(String operation) {
+        if (broken.contains(operation) || once.remove(operation)) {
+            throw new StoreUnavailable("test: " + operation + " is broken", null);
+        }
+    }
+
+    public Stores wrap(Stores s) {
+        return new Stores(events(s.events()), runs(s.runs()), sessions(s.sessions()), locks(s.locks()), s.idempotency(),
+                s.health(), s.counts(), s.sweep(), s.close());
+    }
+
+    private EventLog events(EventLog real) {
+        return new EventLog() {
+            public RunLog create(String runId) { return log(real.create(runId)); }
+
+            public RunLog reopen(String runId, long lastSeq) { return log(real.reopen(runId, lastSeq)); }
+
+            public List<LoggedEvent> after(String runId, long seq, Duration wait) throws InterruptedException {
+                check("after");
+                return real.after(runId, seq, wait);
+            }
+
+            public void delete(String runId) { real.delete(runId); }
+        };
+    }
+
+    private RunLog log(RunLog real) {
+        return new RunLog() {
+            public LoggedEvent append(RunEvent event) {
+                check("append:" + event.type());
+                return real.append(event);
+            }
+
+            public long lastSeq() { return real.lastSeq(); }
+
+            public void sync() throws InterruptedException {
+                check("sync");
+                real.sync();
+            }
+        };
+    }
+
+    private RunStore runs(RunStore real) {
+        return new RunStore() {
+            public void create(RunRecord record) {
+                check("runs.create");
+                real.create(record);
+            }
+
+            public Optional<RunRecord> find(String runId) {
+                check("runs.find");
+                return real.find(runId);
+            }
+
+            public boolean end(String runId, RunRecord.Ending ending) {
+                check("runs.end");
+                return real.end(runId, ending);
+            }
+
+            public void renewLeases(String instance, Collection<String> runIds, long leaseUntil) {
+                real.renewLeases(instance, runIds, leaseUntil);
+            }
+
+            public List<RunRecord> expiredLeases(long now, int max) { return real.expiredLeases(now, max); }
+        };
+    }
+
+    private SessionStore sessions(SessionStore real) {
+        return new SessionStore() {
+            public Session create(String owner) {
+                check("sessions.create");
+                return real.create(owner);
+            }
+
+            public Optional<Session> find(String sessionId) {
+                check("sessions.find");
+                return real.find(sessionId);
+            }
+
+            public void append(String sessionId, List<StoredMessage> messages) {
+                check("sessions.append");
+                real.append(sessionId, messages);
+            }
+
+            public boolean delete(String sessionId) { return real.delete(sessionId); }
+        };
+    }
+
+    private SessionLocks locks(SessionLocks real) {
+        return new SessionLocks() {
+            public Optional<String> claim(String sessionId, String runId) {
+                check("locks.claim");
+                return real.claim(sessionId, runId);
+            }
+
+            public void release(String sessionId, String runId) {
+                check("locks.release");
+                real.release(sessionId, runId);
+            }
+        };
+    }
+}

@@ -26,6 +26,7 @@ public final class RedisServer implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Path dir;
+    private Process restarted;
 
     private RedisServer(String url, Runnable stop, Process process, int port, Path dir) {
         this.url = url;
@@ -70,7 +71,11 @@ public final class RedisServer implements AutoCloseable {
 
     /** A redis-server of this test's own, on a free port, persistence off: it can be killed and restarted. */
     public static RedisServer process() {
-        int port = freePort();
+        return process(freePort());
+    }
+
+    /** The same on a given port (a test that starts Weft before its Redis). */
+    public static RedisServer process(int port) {
         try {
             Path dir = Files.createTempDirectory("weft-redis");
             var server = new RedisServer("redis://127.0.0.1:" + port, () -> { }, launch(port, dir), port, dir);
@@ -97,8 +102,6 @@ public final class RedisServer implements AutoCloseable {
         restarted = launch(port, dir);
         awaitUp(Duration.ofSeconds(10));
     }
-
-    private Process restarted;
 
     private Process current() {
         return restarted != null ? restarted : process;

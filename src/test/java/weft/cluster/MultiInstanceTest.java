@@ -144,6 +144,22 @@ class MultiInstanceTest {
     }
 
     @Test
+    void aFollowerOnAnotherInstanceCountsForTheRunsDisconnectPolicy() {
+        String runId = background(a, "\"input\":\"watch me\",\"max_tokens\":5000,\"on_disconnect\":\"cancel\"");
+        try (SseStream s = follow(b, runId, 0)) {
+            while (!s.nextEvent().type().equals("delta")) { }
+            assertEquals("running", json(get(a, "/v1/runs/" + runId)).get("status").asText(), "followed from B, so it goes on");
+        } // the only follower, on B, leaves: A cancels the run
+        try (SseStream s = follow(c, runId, 0)) {
+            Event e;
+            do {
+                e = s.nextEvent();
+            } while (!e.type().equals("done"));
+            assertEquals("cancelled", e.text("status"));
+        }
+    }
+
+    @Test
     void aSessionGoesOnOnAnotherInstance() {
         var first = json(post(a, "/v1/runs", "{\"input\":\"first question\",\"stream\":false,\"max_tokens\":8}"));
         String session = first.get("session_id").asText();

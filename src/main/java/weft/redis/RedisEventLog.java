@@ -71,6 +71,7 @@ final class RedisEventLog implements EventLog, AutoCloseable {
 
     @Override
     public void delete(String runId) {
+        tails.writesEnded(runId);
         redis.call(c -> c.del(redis.keys.events(runId)));
     }
 

@@ -40,8 +40,21 @@ public final class RunExecutor {
         this.finisher = finisher;
     }
 
-    void launch(Execution run) {
+    /**
+     * Takes a run in before its record is written, so that a cancel which finds the record
+     * (here or through a peer) always finds the run as well.
+     */
+    void admit(Execution run) {
         executing.put(run.id(), run);
+    }
+
+    /** Lets go of an admitted run that will not start after all. */
+    void forget(Execution run) {
+        executing.remove(run.id(), run);
+    }
+
+    /** Starts an admitted run on its own virtual thread. */
+    void launch(Execution run) {
         Thread.ofVirtual().name("run " + run.id()).start(() -> {
             try {
                 execute(run);

@@ -87,6 +87,7 @@ public final class Runs implements Peers.Listener {
         String claimedSession = null;
         boolean claimedKey = false;
         boolean counted = true;
+        Execution admitted = null;
         try {
             if (idem != null) {
                 var earlier = idempotency.claim(subject, idem.key(), new IdempotencyKeys.Claim(runId, idem.fingerprint()));
@@ -108,22 +109,34 @@ public final class Runs implements Peers.Listener {
             long now = System.currentTimeMillis();
             var record = RunRecord.started(runId, subject, session.id(), request.workflow(), request.input(), instance,
                     now, now + limits.lease().toMillis());
-            records.create(record);
-            var log = events.create(runId);
             var stopper = new Stopper<RunStatus>();
+            var log = events.create(runId);
             var workflowRun = new WorkflowRun(workflow, new WorkflowRun.Inputs(request.input(), request.system(),
                     history(session), request.documents(), request.provider(), request.model(), request.maxTokens()),
                     providers, log::append, metrics, stopper::stopRequested);
-            var run = new Execution(record, request.input(), request.onDisconnect(), log, workflowRun, stopper);
+            admitted = new Execution(record, request.input(), request.onDisconnect(), log, workflowRun, stopper);
+            executor.admit(admitted);
+            records.create(record);
             metrics.runStarted();
-            if (request.background() && request.onDisconnect() == OnDisconnect.GRACE) followers.unfollowedFromStart(run);
-            executor.launch(run);
+            if (request.background() && request.onDisconnect() == OnDisconnect.GRACE) followers.unfollowedFromStart(admitted);
+            executor.launch(admitted);
             return new Started(record, false);
         } catch (RuntimeException refused) {
             if (counted) admission.undo(subject);
+            if (admitted != null) forget(admitted);
             if (claimedSession != null) locks.release(claimedSession, runId);
             if (claimedKey) idempotency.release(subject, idem.key(), runId);
             throw refused;
+        }
+    }
+
+    /** A run refused after its parts were made: nothing of it may stay behind. */
+    private void forget(Execution run) {
+        executor.forget(run);
+        try {
+            events.delete(run.id());
+        } catch (RuntimeException storeDown) {
+            // Nothing was appended; a shared log's key would expire by itself.
         }
     }
 

@@ -29,6 +29,7 @@ final class Execution {
     private int followers;
     private long lastFollowerLeftNanos;
     private ScheduledFuture<?> graceCheck;
+    private boolean timersCancelled;
 
     Execution(RunRecord started, String input, OnDisconnect onDisconnect, RunLog log, WorkflowRun workflow,
               Stopper<RunStatus> stopper) {
@@ -64,14 +65,19 @@ final class Execution {
         lastFollowerLeftNanos = System.nanoTime();
     }
 
-    /** Keeps one pending grace check; a newer one replaces (and cancels) the older. */
+    /**
+     * Keeps one pending grace check; a newer one replaces (and cancels) the older, and one
+     * that comes after the run has ended (it was scheduled as the run ended) is cancelled at once.
+     */
     synchronized void graceCheck(ScheduledFuture<?> check) {
         if (graceCheck != null) graceCheck.cancel(false);
         graceCheck = check;
+        if (timersCancelled) check.cancel(false);
     }
 
     /** The run has ended: no timer of it may stay behind. */
     synchronized void cancelTimers() {
+        timersCancelled = true;
         if (graceCheck != null) graceCheck.cancel(false);
         graceCheck = null;
     }

@@ -29,10 +29,11 @@ class LeakTest {
             try (SseStream s = server.streamRun("{\"input\":\"warm\",\"provider\":\"script\"}")) { s.readToDone(); }
             Await.until("the warm-up run is evicted", Duration.ofSeconds(10), () -> server.metric("weft_retained_runs") == 0);
             var before = threadNames();
+            var timers = (java.util.concurrent.ScheduledThreadPoolExecutor) server.weft().timers();
 
             for (int i = 0; i < 50; i++) {
                 String body = i % 2 == 0 ? "{\"input\":\"n" + i + "\",\"provider\":\"script\"}"
-                        : "{\"input\":\"n" + i + "\",\"provider\":\"script\",\"on_disconnect\":\"continue\"}";
+                        : "{\"input\":\"n" + i + "\",\"provider\":\"script\"}"; // grace: each leaves a grace check behind
                 try (SseStream s = server.streamRun(body)) {
                     if (i % 2 == 0) s.readToDone(); else s.nextEvent(); // half of them are abandoned mid-run
                 }
@@ -42,6 +43,10 @@ class LeakTest {
                     () -> server.metric("weft_retained_runs") == 0 && server.metric("weft_active_runs") == 0);
             Await.until("every stream is closed", Duration.ofSeconds(20), () -> server.metric("weft_open_streams") == 0);
 
+            // Besides the periodic ones (lease keeper, housekeeping) no timer is left: no grace check of an ended run.
+            var oneShot = timers.getQueue().stream()
+                    .filter(t -> !((java.util.concurrent.RunnableScheduledFuture<?>) t).isPeriodic()).toList();
+            assertEquals(List.of(), oneShot, "timers of ended runs are still queued");
             var after = threadNames();
             assertEquals(0, count(after, "run "), "run threads still alive: " + after);
             // The JDK starts pollers and clients' selector threads as it likes; the server's own threads are

@@ -29,7 +29,7 @@ stamp=target/.built
 build() {
   if [ -f "$stamp" ] && [ -z "$(find src/main pom.xml -newer "$stamp" -print -quit)" ]; then return; fi
   echo "run.sh: building…" >&2
-  mvn -B -q -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >&2
+  mvn -B -q -DskipTests package dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile=target/classpath.txt >&2
   touch "$stamp"
 }
 classpath() { echo "target/classes:$(cat target/classpath.txt)"; }

@@ -48,6 +48,11 @@ record Ask(String body, String tag) {
         return new Ask("{\"input\":\"" + StreamClient.INPUT + "\",\"model\":\"" + tag + "\",\"max_tokens\":" + maxTokens + "}", tag);
     }
 
+    /** The same request as a background run: {@code 202} with its id, the events read separately. */
+    Ask inBackground() {
+        return new Ask("{\"background\":true," + body.substring(1), tag);
+    }
+
     /** A run of the built-in research workflow; {@code maxTokens} limits each of its agents. */
     static Ask research(String input, int maxTokens) {
         String quoted = new String(JsonStringEncoder.getInstance().quoteAsString(input));

@@ -1,6 +1,7 @@
 package weft.bench;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 /**
@@ -41,6 +43,15 @@ import java.util.function.Supplier;
  * compares with the core mode's Weft; {@code research} runs the built-in research workflow
  * (planner, researchers at once, synthesizer) many times at once.
  *
+ * <p>With {@code --redis} every core level is measured a second time with Weft's stores in
+ * one Redis ({@link RedisServer}), right after the in-memory Weft of the same level, and
+ * compared with it; with {@code --instances N} that Redis serves N Weft instances: runs start
+ * on the first, in the background, and client i follows its run on instance i mod N (the
+ * in-memory Weft then gets the same background-and-follow traffic on its one instance, so
+ * that the comparison differs only in the store). Redis's counters before and after the level
+ * and over its open window give commands, round trips and CPU per delta ({@link RedisStats},
+ * {@link RedisMeter}).
+ *
  * <p>Run with {@code ./run.sh bench [flags]}; see {@link BenchOptions} for the flags.
  */
 public final class Bench {
@@ -51,7 +62,8 @@ public final class Bench {
      * names it in the report, {@code files} prefixes its files in the output directory.
      */
     private enum Setup {
-        WEFT("weft", ""), BASELINE("baseline", ""), RELAY("weft (relay)", "relay-"), RESEARCH("weft (research)", "research-");
+        WEFT("weft", ""), BASELINE("baseline", ""), RELAY("weft (relay)", "relay-"), RESEARCH("weft (research)", "research-"),
+        REDIS("weft (redis)", "redis-");
 
         final String server;
         final String files;
@@ -92,13 +104,24 @@ public final class Bench {
         long started = System.nanoTime();
         List<Report.Row> core = List.of(), relay = List.of();
         List<LevelRun> research = List.of();
-        try (var snapshot = ClassPathSnapshot.take()) {
+        var onRedis = new ArrayList<Report.RedisRow>();
+        String redisServer = null;
+        // A null resource is allowed, and not closed: only --redis has a Redis.
+        try (var snapshot = ClassPathSnapshot.take();
+             var redis = options.redis() ? RedisServer.startOrUse(System.getenv("REDIS_URL"), options.out().resolve("redis-server.log")) : null) {
+            if (redis != null) {
+                redisServer = "Redis " + redis.version() + (redis.startedHere()
+                        ? ", started by the bench on " + redis.url() + " (`redis-server --save \"\" --appendonly no`)"
+                        : " at REDIS_URL " + redis.url());
+                System.err.println("bench: " + redisServer);
+            }
             String classPath = snapshot.classPath();
-            if (options.modes().contains(BenchOptions.Mode.CORE)) core = core(classPath);
+            if (options.modes().contains(BenchOptions.Mode.CORE)) core = core(classPath, redis, onRedis);
             if (options.modes().contains(BenchOptions.Mode.RELAY)) relay = relay(classPath, core);
             if (options.modes().contains(BenchOptions.Mode.RESEARCH)) research = research(classPath);
         }
-        String markdown = report.render(new Report.Results(core, relay, research), (System.nanoTime() - started) / 1e9);
+        String markdown = report.render(new Report.Results(core, relay, research, onRedis, redisServer),
+                (System.nanoTime() - started) / 1e9);
         System.out.println();
         System.out.println(markdown);
         Path file = options.out().resolve("results.md");
@@ -106,12 +129,17 @@ public final class Bench {
         System.out.println("(written to " + file + ")");
     }
 
-    /** Weft with the demo model in process, and the baseline server, level by level. */
-    private List<Report.Row> core(String classPath) throws IOException, InterruptedException {
+    /**
+     * Weft with the demo model in process, and the baseline server, level by level; with a
+     * Redis, Weft on it right after the in-memory Weft of the same level, into {@code onRedis}.
+     */
+    private List<Report.Row> core(String classPath, RedisServer redis, List<Report.RedisRow> onRedis)
+            throws IOException, InterruptedException {
         var rows = new ArrayList<Report.Row>();
         for (var level : options.levels()) {
             checkOpenFiles(level);
             LevelRun weft = measure(Setup.WEFT, level, classPath);
+            if (redis != null) onRedis.add(new Report.RedisRow(weft, measure(Setup.REDIS, level, classPath, redis)));
             LevelRun baseline = options.baseline() ? measure(Setup.BASELINE, level, classPath) : null;
             rows.add(new Report.Row(weft, baseline));
         }
@@ -148,42 +176,138 @@ public final class Bench {
         return runs;
     }
 
-    /** One server, one level: start it (and its upstream), warm it up, measure the level, stop it. */
     private LevelRun measure(Setup setup, BenchOptions.Level level, String classPath) throws IOException, InterruptedException {
+        return measure(setup, level, classPath, null);
+    }
+
+    /**
+     * One server, one level: start it (its upstream, its instances on {@code redis}), warm it up,
+     * measure the level, stop it; then remove the level's keys from Redis.
+     */
+    private LevelRun measure(Setup setup, BenchOptions.Level level, String classPath, RedisServer redis)
+            throws IOException, InterruptedException {
         long begin = System.nanoTime();
-        System.err.printf("%s, %,d %s at %s tokens/s, max_tokens %d: starting…%n", setup.server, level.streams(),
+        String server = label(setup);
+        System.err.printf("%s, %,d %s at %s tokens/s, max_tokens %d: starting…%n", server, level.streams(),
                 setup == Setup.RESEARCH ? "runs" : "streams", level.rate(), level.maxTokens());
         String files = setup.files(level);
+        String prefix = redis == null ? null : RedisServer.prefix(files);
+        LevelRun run;
         // A null resource is allowed, and not closed: only the relay mode has an upstream.
         try (var upstream = setup == Setup.RELAY ? startUpstream(level, classPath, files) : null;
-             var child = start(setup, level, classPath, upstream, options.out().resolve(files + ".log"))) {
-            warmUp(child, level);
+             var weft = start(setup, level, classPath, upstream, redis, prefix, files)) {
+            ChildServer child = weft.first();
+            IntFunction<StreamClient.Route> routes = routes(setup, weft);
+            warmUp(routes, level);
             Thread.sleep(SETTLE); // let the warm-up's connections close and the JIT's queue drain
-            long idleRss = Proc.rssKib(child.pid());
-            RelayHistogram before = setup != Setup.BASELINE ? RelayHistogram.parse(child.get("/metrics")) : null;
+            long idleRss = ServerMeter.rss(weft.pids());
+            List<RelayHistogram> before = new ArrayList<>();
+            if (setup != Setup.BASELINE) for (var c : weft.all()) before.add(RelayHistogram.parse(c.get("/metrics")));
+            RedisStats redisBefore = redis == null ? null : RedisStats.take(redis.probe());
+            double cpuBefore = cpuSeconds(weft);
 
             var window = new OpenWindow(level.streams());
-            var meter = ServerMeter.watch(child.pid(), upstream == null ? -1 : upstream.pid(), window);
-            var evidence = Thread.ofPlatform().name("bench evidence").start(() -> takeEvidence(child, upstream, window, files));
-            List<StreamResult> results = Load.run(child.address(), level.streams(), asks(setup, level), level.duration(),
+            var meter = ServerMeter.watch(weft.pids(), upstream == null ? -1 : upstream.pid(), redis == null ? -1 : redis.pid(), window);
+            var redisMeter = redis == null ? null : RedisMeter.watch(redis.probe(), window);
+            var evidence = Thread.ofPlatform().name("bench evidence").start(() -> takeEvidence(weft, upstream, window, files));
+            List<StreamResult> results = Load.run(routes, level.streams(), asks(setup, level), level.duration(),
                     options.rampPerSecond(), expect(setup, level), window);
+            double levelCpu = cpuBefore < 0 ? -1 : cpuSeconds(weft) - cpuBefore;
             ServerMeter.Usage usage = meter.join();
+            RedisMeter.Window redisWindow = redisMeter == null ? null : redisMeter.finish();
             window.over();
             evidence.join();
+            String trouble = window.firstTrouble().join();
+            for (int i = 0; i < weft.all().size(); i++) {
+                // A crashed instance (the JVM has crashed in jcmd's thread dump) ends the level's figures, not the bench.
+                String exited = weft.all().get(i).exited();
+                if (exited == null) continue;
+                String what = server + " instance " + (char) ('A' + i) + " " + exited + " during the level; see "
+                        + weft.all().get(i).log();
+                System.err.println("  " + what);
+                trouble = trouble == null ? what : trouble + "; " + what;
+            }
 
+            RedisLevel onRedis = null;
+            if (redis != null) {
+                long deltas = results.stream().mapToLong(StreamResult::deltas).sum();
+                var names = weft.all().stream().map(ChildServer::redisClientName).toList();
+                onRedis = new RedisLevel(RedisStats.take(redis.probe()).minus(redisBefore), deltas, redisWindow, names);
+            }
             RelayHistogram relay = null;
-            if (before != null) {
-                String metrics = child.get("/metrics");
-                Files.writeString(options.out().resolve(files + "-metrics.txt"), metrics);
-                relay = RelayHistogram.parse(metrics).minus(before);
+            if (!before.isEmpty() && weft.all().stream().allMatch(c -> c.exited() == null)) {
+                relay = RelayHistogram.parse("");
+                for (int i = 0; i < weft.all().size(); i++) {
+                    String metrics = weft.all().get(i).get("/metrics");
+                    Files.writeString(options.out().resolve(files + (i == 0 ? "" : "-" + (char) ('a' + i)) + "-metrics.txt"), metrics);
+                    relay = relay.plus(RelayHistogram.parse(metrics).minus(before.get(i)));
+                }
             }
             EndToEnd endToEnd = upstream == null ? null : EndToEnd.match(upstream.get("/bench/writes"), results);
-            var run = LevelRun.of(setup.server, files, level, results, usage, idleRss, relay, child.openFileLimit(),
-                    window.firstTrouble().join(), (System.nanoTime() - begin) / 1e9, endToEnd);
-            System.err.printf("%s, %,d: %,d %s read, %d errors, %d stalls, %.0f s%s%n", setup.server, level.streams(),
-                    results.size(), setup == Setup.RESEARCH ? "runs" : "streams", run.errorCount(), run.stalls(), run.seconds(),
-                    run.errorCount() > 0 ? " — first errors: " + run.firstErrorDetail() : "");
-            return run;
+            run = LevelRun.of(server, files, level, results, usage, idleRss, relay, child.openFileLimit(),
+                    trouble, (System.nanoTime() - begin) / 1e9, endToEnd, weft.all().size(),
+                    routes.apply(0).followed(), onRedis, levelCpu);
+        } finally {
+            if (redis != null) {
+                try {
+                    redis.probe().deleteUnder(prefix);
+                } catch (IOException e) {
+                    System.err.println("  could not remove the level's keys (" + prefix + "*) from Redis: " + e.getMessage());
+                }
+            }
+        }
+        System.err.printf("%s, %,d: %,d %s read, %d errors, %d stalls, %d lost, %d duplicated, %.0f s%s%n", server,
+                level.streams(), run.streams(), setup == Setup.RESEARCH ? "runs" : "streams", run.errorCount(), run.stalls(),
+                run.lostEvents(), run.duplicateEvents(), run.seconds(),
+                run.errorCount() > 0 ? " — first errors: " + run.firstErrorDetail() : "");
+        return run;
+    }
+
+    /** Every instance's CPU so far, in seconds; -1 if /proc cannot say. */
+    private static double cpuSeconds(Instances weft) {
+        double sum = 0;
+        try {
+            for (long pid : weft.pids()) sum += Proc.cpuSeconds(pid);
+            return sum;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** How the report names a setup: "weft (redis, 2 instances)" when there are more than one. */
+    private String label(Setup setup) {
+        if (setup == Setup.REDIS && options.instances() > 1) return "weft (redis, " + options.instances() + " instances)";
+        if (setup == Setup.WEFT && options.instances() > 1) return "weft (memory, background + follow)";
+        return setup.server;
+    }
+
+    /**
+     * Where each client's streams go. With one instance a POST streams its run. With
+     * {@code --instances N} runs start on the first instance in the background and client i
+     * follows on instance i mod N (so half the followers of two instances read runs that execute
+     * elsewhere, through Redis); the in-memory Weft of the same level gets the same kind of
+     * traffic on its one instance, so the two differ only in the store.
+     */
+    private IntFunction<StreamClient.Route> routes(Setup setup, Instances weft) {
+        InetSocketAddress first = weft.first().address();
+        boolean follow = options.instances() > 1 && (setup == Setup.REDIS || setup == Setup.WEFT);
+        if (!follow) return i -> StreamClient.Route.streamed(first);
+        return i -> new StreamClient.Route(first, weft.all().get(i % weft.all().size()).address());
+    }
+
+    /** One level's server processes: a single child, or several Weft instances on one Redis; closed together. */
+    private record Instances(List<ChildServer> all) implements AutoCloseable {
+        ChildServer first() {
+            return all.getFirst();
+        }
+
+        long[] pids() {
+            return all.stream().mapToLong(ChildServer::pid).toArray();
+        }
+
+        @Override
+        public void close() {
+            for (ChildServer c : all) c.close();
         }
     }
 
@@ -191,7 +315,7 @@ public final class Bench {
     private static Supplier<Ask> asks(Setup setup, BenchOptions.Level level) {
         var n = new AtomicLong();
         return switch (setup) {
-            case WEFT, BASELINE -> {
+            case WEFT, BASELINE, REDIS -> {
                 Ask chat = Ask.chat(level.maxTokens());
                 yield () -> chat;
             }
@@ -218,12 +342,16 @@ public final class Bench {
      * (virtual threads included) and of its upstream if it has one, and, for Weft, its metrics.
      * Files next to the results.
      */
-    private void takeEvidence(ChildServer child, ChildServer upstream, OpenWindow window, String prefix) {
+    private void takeEvidence(Instances weft, ChildServer upstream, OpenWindow window, String prefix) {
         String trouble = window.firstTrouble().join();
         if (trouble == null) return;
         try {
             Path dump = options.out().resolve(prefix + "-threads-at-first-trouble.txt");
+            ChildServer child = weft.first();
             child.threadDump(dump);
+            for (int i = 1; i < weft.all().size(); i++) {
+                weft.all().get(i).threadDump(options.out().resolve(prefix + "-" + (char) ('a' + i) + "-threads-at-first-trouble.txt"));
+            }
             if (upstream != null) {
                 upstream.threadDump(options.out().resolve(prefix.replaceAll("-weft$", "-upstream") + "-threads-at-first-trouble.txt"));
             }
@@ -238,8 +366,29 @@ public final class Bench {
         }
     }
 
-    private ChildServer start(Setup setup, BenchOptions.Level level, String classPath, ChildServer upstream, Path log)
-            throws IOException, InterruptedException {
+    /**
+     * The level's server: the baseline, or Weft (one instance, or {@code --instances} on
+     * {@code redis} under {@code prefix}). Instance logs: {@code <files>.log}, then
+     * {@code <files>-b.log} …
+     */
+    private Instances start(Setup setup, BenchOptions.Level level, String classPath, ChildServer upstream, RedisServer redis,
+                            String prefix, String files) throws IOException, InterruptedException {
+        int count = setup == Setup.REDIS ? options.instances() : 1;
+        var all = new ArrayList<ChildServer>();
+        try {
+            for (int i = 0; i < count; i++) {
+                Path log = options.out().resolve(files + (i == 0 ? "" : "-" + (char) ('a' + i)) + ".log");
+                all.add(start(setup, level, classPath, upstream, redis, prefix, log));
+            }
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            for (ChildServer c : all) c.close();
+            throw e;
+        }
+        return new Instances(List.copyOf(all));
+    }
+
+    private ChildServer start(Setup setup, BenchOptions.Level level, String classPath, ChildServer upstream, RedisServer redis,
+                              String prefix, Path log) throws IOException, InterruptedException {
         int port = ChildServer.freePort();
         if (setup == Setup.BASELINE) {
             return ChildServer.start("baseline", BaselineServer.class.getName(), classPath, port, List.of(
@@ -255,6 +404,9 @@ public final class Bench {
                 "WEFT_MAX_ACTIVE_RUNS", "100000",
                 // Ended runs are dropped 5 s after done, so the warm-up's are gone before the level.
                 "WEFT_RUN_RETENTION", "5s"));
+        // In memory unless this level is on Redis, whatever this shell exports (blank is unset).
+        env.put("REDIS_URL", redis == null ? "" : redis.url());
+        env.put("WEFT_REDIS_PREFIX", redis == null ? "" : prefix);
         if (upstream != null) {
             env.put("WEFT_PROVIDER", "openai");
             env.put("OPENAI_BASE_URL", "http://127.0.0.1:" + upstream.address().getPort() + "/v1");
@@ -281,12 +433,12 @@ public final class Bench {
      * while. Two seconds' worth of tokens each, and at least two. (In the research mode too: a
      * research run at its level's rate lasts a minute; its workflow code warms up in the level.)
      */
-    private void warmUp(ChildServer child, BenchOptions.Level level) throws InterruptedException {
+    private void warmUp(IntFunction<StreamClient.Route> routes, BenchOptions.Level level) throws InterruptedException {
         if (options.warmupStreams() <= 0) return;
         int tokens = (int) Math.max(2, Math.round(2 * level.tokensPerSecond()));
         var expect = new StreamClient.Expect(level.ttft().toNanos(), level.stallNanos(), tokens, level.limitNanos());
         Ask chat = Ask.chat(tokens);
-        var results = Load.run(child.address(), options.warmupStreams(), () -> chat, Duration.ZERO, options.rampPerSecond(),
+        var results = Load.run(routes, options.warmupStreams(), () -> chat, Duration.ZERO, options.rampPerSecond(),
                 expect, new OpenWindow(options.warmupStreams()));
         long failed = results.stream().filter(StreamResult::failed).count();
         if (failed > 0) System.err.println("  warm-up: " + failed + " of " + results.size() + " streams failed: "

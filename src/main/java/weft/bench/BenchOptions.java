@@ -32,6 +32,10 @@ import java.util.TreeMap;
  * --ramp 1000                 new connections per second while a level starts (10 s for 10,000)
  * --warmup 50                 streams run (and discarded) on each fresh server before measuring
  * --no-baseline               measure Weft only
+ * --redis                     core mode: also measure each level with Weft's stores in Redis (a redis-server the
+ *                             benchmark starts on a free loopback port, persistence off, or REDIS_URL if set)
+ * --instances 1               with --redis: Weft instances on that one Redis; with 2 or more, runs start on the
+ *                             first and each stream follows its run on instance (client number mod N)
  * --out target/bench          where results.md and the servers' logs go
  * --research-levels 100,1000  concurrent research runs per level
  * --research-rate 100=20,1000=2   the demo's tokens/s per agent (default 20 up to 100 runs, then 2,000/N)
@@ -40,7 +44,7 @@ import java.util.TreeMap;
  * </pre>
  */
 record BenchOptions(List<Mode> modes, List<Level> levels, List<Level> researchLevels, double rampPerSecond,
-                    int warmupStreams, boolean baseline, Path out) {
+                    int warmupStreams, boolean baseline, Path out, boolean redis, int instances) {
 
     enum Mode { CORE, RELAY, RESEARCH }
 
@@ -83,7 +87,7 @@ record BenchOptions(List<Mode> modes, List<Level> levels, List<Level> researchLe
     static BenchOptions parse(String[] args) {
         Map<String, String> f = flags(args);
         var known = List.of("mode", "levels", "rate", "max-tokens", "duration", "ttft", "ramp", "warmup", "no-baseline", "out",
-                "research-levels", "research-rate", "research-max-tokens", "research-duration", "help");
+                "research-levels", "research-rate", "research-max-tokens", "research-duration", "redis", "instances", "help");
         for (String name : f.keySet()) {
             if (!known.contains(name)) throw new IllegalArgumentException("unknown flag --" + name + "; the flags are --" + String.join(", --", known));
         }
@@ -101,8 +105,17 @@ record BenchOptions(List<Mode> modes, List<Level> levels, List<Level> researchLe
                 tps -> 48);
         double ramp = Double.parseDouble(f.getOrDefault("ramp", "1000"));
         int warmup = Integer.parseInt(f.getOrDefault("warmup", "50"));
-        return new BenchOptions(modes(f.getOrDefault("mode", "core")), levels, research, ramp, warmup,
-                !f.containsKey("no-baseline"), Path.of(f.getOrDefault("out", "target/bench")));
+        var modes = modes(f.getOrDefault("mode", "core"));
+        boolean redis = f.containsKey("redis");
+        int instances = positiveInt("instances", f.getOrDefault("instances", "1"));
+        if (instances > 1 && !redis) {
+            throw new IllegalArgumentException("--instances " + instances + " needs --redis: instances share runs only through Redis");
+        }
+        if (redis && !modes.contains(Mode.CORE)) {
+            throw new IllegalArgumentException("--redis measures the core mode's levels: use --mode core or all");
+        }
+        return new BenchOptions(modes, levels, research, ramp, warmup,
+                !f.containsKey("no-baseline"), Path.of(f.getOrDefault("out", "target/bench")), redis, instances);
     }
 
     private static List<Mode> modes(String mode) {
@@ -154,6 +167,7 @@ record BenchOptions(List<Mode> modes, List<Level> levels, List<Level> researchLe
             usage: ./run.sh bench [--mode core|relay|research|all]
                                   [--levels 1,100,1000,10000] [--rate 1000=5,10000=1] [--max-tokens M | L=M,…]
                                   [--duration 25s] [--ttft 300ms] [--ramp 1000] [--warmup 50] [--no-baseline] [--out target/bench]
+                                  [--redis [--instances 2]]
                                   [--research-levels 100,1000] [--research-rate 100=20,1000=2] [--research-max-tokens 48]
                                   [--research-duration 30s]""";
 

@@ -51,6 +51,8 @@ final class ChildServer implements AutoCloseable {
         var java = new ArrayList<String>();
         java.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         java.addAll(JVM_FLAGS);
+        // A JVM crash report goes next to the log, not into whatever directory the bench runs in.
+        java.add("-XX:ErrorFile=" + log.toAbsolutePath().getParent().resolve("hs_err_pid%p.log"));
         java.add("-cp");
         java.add(classPath);
         java.add(mainClass);
@@ -94,6 +96,24 @@ final class ChildServer implements AutoCloseable {
 
     long pid() {
         return process.pid();
+    }
+
+    /**
+     * The Redis client name of a Weft child ({@code weft-<instance id>}, as its connections are
+     * named), from the line it prints once listening; null if it has not said.
+     */
+    String redisClientName() {
+        try {
+            var m = java.util.regex.Pattern.compile("instance (i_[A-Za-z0-9_-]+)").matcher(Files.readString(log));
+            return m.find() ? "weft-" + m.group(1) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Null while the process runs, else how it ended ("exited with 134"). */
+    String exited() {
+        return process.isAlive() ? null : "exited with " + process.exitValue();
     }
 
     InetSocketAddress address() {

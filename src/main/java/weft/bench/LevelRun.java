@@ -15,17 +15,27 @@ import java.util.Map;
  * ({@code split}: connect → run_started, run_started → first delta, first delta → client; in ms).
  * In the research mode a stream is a whole workflow run; in the relay mode {@code endToEnd} has
  * the upstream → client latency (null in the other modes). {@code files} is the prefix of the
- * level's files in the output directory.
+ * level's files in the output directory. {@code instances} Weft processes served the level
+ * (more than one only on Redis), {@code followed} says whether streams were background runs
+ * read with {@code GET /v1/runs/{id}/events}; {@code appendToRead} is every live delta's time
+ * from the run's log to the client by the delta's {@code ts} ({@code windowAppendToRead} those
+ * while all streams were open); {@code lostEvents},
+ * {@code duplicateEvents} and {@code withoutDone} are the streams' seq check; {@code redis} is
+ * what Redis did (null for a level in memory); {@code levelCpuSeconds} is the server's CPU over
+ * the whole level (every instance; -1 if unknown).
  */
 record LevelRun(String server, String files, BenchOptions.Level level, int clients, int streams, Map<Outcome, Integer> errors,
                 Map<Outcome, String> firstErrorDetail, int stalls, long deltas, long events,
                 Percentiles ttfb, Percentiles firstDelta, Percentiles done, Percentiles gaps, Percentiles windowGaps,
                 ServerMeter.Usage usage, long idleRssKib, RelayHistogram relay, String openFileLimit,
-                String firstTrouble, double seconds, Percentiles[] split, EndToEnd endToEnd) {
+                String firstTrouble, double seconds, Percentiles[] split, EndToEnd endToEnd,
+                int instances, boolean followed, Percentiles appendToRead, Percentiles windowAppendToRead,
+                long lostEvents, long duplicateEvents, int withoutDone, RedisLevel redis, double levelCpuSeconds) {
 
     static LevelRun of(String server, String files, BenchOptions.Level level, List<StreamResult> results,
                        ServerMeter.Usage usage, long idleRssKib, RelayHistogram relay, String openFileLimit,
-                       String firstTrouble, double seconds, EndToEnd endToEnd) {
+                       String firstTrouble, double seconds, EndToEnd endToEnd, int instances, boolean followed,
+                       RedisLevel redis, double levelCpuSeconds) {
         var errors = new EnumMap<Outcome, Integer>(Outcome.class);
         var details = new LinkedHashMap<Outcome, String>();
         int stalls = 0;
@@ -34,11 +44,19 @@ record LevelRun(String server, String files, BenchOptions.Level level, int clien
         long[] firstDelta = new long[results.size()];
         long[] done = new long[results.size()];
         int ttfbCount = 0, firstCount = 0, doneCount = 0, gapCount = 0;
-        int windowGapCount = 0;
+        int windowGapCount = 0, appendCount = 0, windowAppendCount = 0;
         for (var r : results) {
             gapCount += r.gapCount();
             windowGapCount += r.windowGapCount();
+            appendCount += r.appendToReadCount();
+            windowAppendCount += r.windowAppendToReadCount();
         }
+        long[] appendToRead = new long[appendCount];
+        long[] windowAppendToRead = new long[windowAppendCount];
+        appendCount = 0;
+        windowAppendCount = 0;
+        long lost = 0, duplicated = 0;
+        int withoutDone = 0;
         long[] gaps = new long[gapCount];
         long[] windowGaps = new long[windowGapCount];
         gapCount = 0;
@@ -65,13 +83,42 @@ record LevelRun(String server, String files, BenchOptions.Level level, int clien
             gapCount += r.gapCount();
             System.arraycopy(r.windowGaps(), 0, windowGaps, windowGapCount, r.windowGapCount());
             windowGapCount += r.windowGapCount();
+            System.arraycopy(r.appendToRead(), 0, appendToRead, appendCount, r.appendToReadCount());
+            appendCount += r.appendToReadCount();
+            System.arraycopy(r.windowAppendToRead(), 0, windowAppendToRead, windowAppendCount, r.windowAppendToReadCount());
+            windowAppendCount += r.windowAppendToReadCount();
+            lost += r.lostEvents();
+            duplicated += r.duplicateEvents();
+            if (r.doneNanos() < 0) withoutDone++;
         }
         return new LevelRun(server, files, level, level.streams(), results.size(), errors, details, stalls, deltas, events,
                 new Percentiles(ttfb, ttfbCount), new Percentiles(firstDelta, firstCount), new Percentiles(done, doneCount),
                 new Percentiles(gaps, gapCount), new Percentiles(windowGaps, windowGapCount),
                 usage, idleRssKib, relay, openFileLimit, firstTrouble, seconds, new Percentiles[] {
                         new Percentiles(split[0], splitCount), new Percentiles(split[1], splitCount),
-                        new Percentiles(split[2], splitCount)}, endToEnd);
+                        new Percentiles(split[2], splitCount)}, endToEnd, instances, followed,
+                new Percentiles(appendToRead, appendCount), new Percentiles(windowAppendToRead, windowAppendCount),
+                lost, duplicated, withoutDone, redis, levelCpuSeconds);
+    }
+
+    /**
+     * Server CPU from just before the level's first stream to just after its last, per delta
+     * received in that time, in µs: ramp and tail included, so higher than the window's figure,
+     * but there even when a level never had all its streams open at once.
+     */
+    double levelCpuMicrosPerDelta() {
+        return deltas > 0 && levelCpuSeconds >= 0 ? levelCpuSeconds * 1e6 / deltas : Double.NaN;
+    }
+
+    /**
+     * Redis's CPU in the window per delta, in µs: from /proc when the bench started the
+     * redis-server, else from Redis's own {@code INFO cpu}. NaN without Redis.
+     */
+    double redisCpuMicrosPerDelta() {
+        if (redis == null || !usage.valid() || usage.deltas() == 0) return Double.NaN;
+        double seconds = usage.redisCpuSeconds() > 0 ? usage.redisCpuSeconds()
+                : redis.window() != null && redis.window().stats() != null ? redis.window().stats().cpuSeconds() : Double.NaN;
+        return seconds * 1e6 / usage.deltas();
     }
 
     /** Streams (runs, in the research mode) that ended with done status {@code completed}. */

@@ -1,6 +1,5 @@
 package weft.bench;
 
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,6 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 /**
@@ -30,8 +30,11 @@ import java.util.function.Supplier;
 final class Load {
     private Load() {}
 
-    /** {@code asks} gives each new stream its request; it is called from every client's thread at once. */
-    static List<StreamResult> run(InetSocketAddress server, int clients, Supplier<Ask> asks, Duration duration,
+    /**
+     * {@code asks} gives each new stream its request; it is called from every client's thread at
+     * once. {@code routes} gives client {@code i} (0, 1, 2 …) the route all of its streams take.
+     */
+    static List<StreamResult> run(IntFunction<StreamClient.Route> routes, int clients, Supplier<Ask> asks, Duration duration,
                                   double rampPerSecond, StreamClient.Expect expect, OpenWindow window)
             throws InterruptedException {
         var futures = new ArrayList<Future<List<StreamResult>>>(clients);
@@ -40,7 +43,8 @@ final class Load {
             for (int i = 0; i < clients; i++) {
                 long due = begin + (long) (i * 1e9 / rampPerSecond);
                 for (long wait; (wait = due - System.nanoTime()) > 0; ) LockSupport.parkNanos(wait);
-                futures.add(threads.submit(() -> client(server, asks, duration.toNanos(), expect, window)));
+                StreamClient.Route route = routes.apply(i);
+                futures.add(threads.submit(() -> client(route, asks, duration.toNanos(), expect, window)));
             }
         } // close() waits for every client to finish
         var results = new ArrayList<StreamResult>();
@@ -55,7 +59,7 @@ final class Load {
     }
 
     /** One client: streams one after another until the next would not end within the duration. */
-    private static List<StreamResult> client(InetSocketAddress server, Supplier<Ask> asks, long durationNanos,
+    private static List<StreamResult> client(StreamClient.Route route, Supplier<Ask> asks, long durationNanos,
                                              StreamClient.Expect expect, OpenWindow window) {
         var results = new ArrayList<StreamResult>();
         boolean[] opened = {false};
@@ -63,7 +67,7 @@ final class Load {
         try {
             while (true) {
                 long streamStart = System.nanoTime();
-                var stream = new StreamClient(server, asks.get(), expect, window, () -> {
+                var stream = new StreamClient(route, asks.get(), expect, window, () -> {
                     if (!opened[0]) {
                         opened[0] = true;
                         window.opened();

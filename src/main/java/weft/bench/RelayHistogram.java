@@ -46,6 +46,16 @@ record RelayHistogram(double[] bounds, long[] cumulative) {
         return new RelayHistogram(bounds, diff);
     }
 
+    /** Both histograms' observations together (two instances' histograms, same buckets). */
+    RelayHistogram plus(RelayHistogram other) {
+        if (cumulative.length == 0) return other;
+        if (other.cumulative.length == 0) return this;
+        if (!java.util.Arrays.equals(bounds, other.bounds)) throw new IllegalArgumentException("different buckets");
+        long[] sum = cumulative.clone();
+        for (int i = 0; i < sum.length; i++) sum[i] += other.cumulative[i];
+        return new RelayHistogram(bounds, sum);
+    }
+
     long count() {
         return cumulative.length == 0 ? 0 : cumulative[cumulative.length - 1];
     }

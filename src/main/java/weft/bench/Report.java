@@ -28,8 +28,14 @@ final class Report {
         }
     }
 
-    /** Everything measured, per mode; a mode that did not run has no rows. */
-    record Results(List<Row> core, List<Row> relay, List<LevelRun> research) {}
+    /** One core level measured in memory and on Redis (one or more instances), in the same invocation. */
+    record RedisRow(LevelRun memory, LevelRun redis) {}
+
+    /**
+     * Everything measured, per mode; a mode that did not run has no rows. {@code redisServer}
+     * says which Redis the {@code redis} rows ran on (null without --redis).
+     */
+    record Results(List<Row> core, List<Row> relay, List<LevelRun> research, List<RedisRow> redis, String redisServer) {}
 
     private final BenchOptions options;
 
@@ -52,6 +58,12 @@ final class Report {
                 .append(options.warmupStreams()).append(" warm-up streams on each fresh server first\n");
         out.append("- modes: ").append(String.join(", ", options.modes().stream().map(m -> m.name().toLowerCase(Locale.ROOT)).toList()))
                 .append('\n');
+        if (options.redis()) {
+            out.append("- stores: every core level in memory, then on Redis with ").append(options.instances())
+                    .append(options.instances() == 1 ? " Weft instance (the POST streams its run)\n"
+                            : " Weft instances (runs start in the background on the first; client i follows on instance i mod "
+                            + options.instances() + "; the in-memory Weft gets the same background + follow traffic)\n");
+        }
         boolean streams = options.modes().contains(BenchOptions.Mode.CORE) || options.modes().contains(BenchOptions.Mode.RELAY);
         if (streams) {
             out.append("- levels (core and relay): ");
@@ -84,6 +96,7 @@ final class Report {
                     + "×base: Weft ÷ baseline (same client, same demo model, same run).\n");
             streams(out, results.core(), false);
         }
+        if (!results.redis().isEmpty()) RedisReport.section(out, results.redis(), results.redisServer());
         if (!results.relay().isEmpty()) {
             out.append("\n## Relay: the demo model behind an OpenAI-compatible upstream\n\n");
             out.append("Weft runs with `WEFT_PROVIDER=openai` against `weft.bench.OpenAiUpstream` on loopback, so every "
@@ -108,6 +121,7 @@ final class Report {
             out.append('\n').append(ResearchReport.section(results.research(), results.core()));
         }
         out.append("\n## How it is measured\n\n").append(METHOD);
+        if (!results.redis().isEmpty()) out.append(RedisReport.METHOD);
         if (!results.relay().isEmpty()) out.append(RELAY_METHOD);
         if (!results.research().isEmpty()) out.append(ResearchReport.METHOD);
         return out.toString();
@@ -201,6 +215,34 @@ final class Report {
         }
 
         List<LevelRun> measured = measuredHere(rows);
+        context(out, measured);
+
+        out.append("\n### Weft: where the time to first delta goes (ms, by the server's event timestamps)\n\n");
+        out.append("Each event's `ts` is the epoch millisecond at which it entered the run's log; the client compares it with "
+                + "the same machine clock (1 ms resolution). p50 / p99 over the level's streams.")
+                .append(relayed ? " Relayed, run_started → first delta includes Weft's request to the upstream and the "
+                        + "upstream's ttft." : "").append("\n\n");
+        out.append("| streams | connect → run_started appended | run_started → first delta appended (model ttft: %d ms) "
+                .formatted(rows.isEmpty() ? 0 : rows.getFirst().weft().level().ttft().toMillis())
+                + "| first delta appended → read by client |\n");
+        out.append("|---:|---:|---:|---:|\n");
+        for (var row : rows) {
+            var split = row.weft().split();
+            out.append("| ").append(String.format(Locale.ROOT, "%,d", row.weft().clients()));
+            for (var p : split) out.append(" | ").append(p.count() == 0 ? "–" : p.at(0.5) + " / " + p.at(0.99));
+            out.append(" |\n");
+        }
+
+        out.append("\n### Weft relay histogram per level (observations per bucket)\n\n");
+        for (var row : rows) histogramLine(out, row.weft());
+
+        problems(out, measured);
+        out.append("\n### Targets\n\n");
+        out.append(targets(rows));
+    }
+
+    /** Per run: the window, the deltas, every process's CPU, memory, the open-file limit. */
+    static void context(StringBuilder out, List<LevelRun> measured) {
         out.append("\n### Context\n\n");
         out.append("| server | concurrent streams | streams read | deltas per stream | window s | open at start | deltas in window "
                 + "| deltas/s | server CPU s | idle RSS MiB | peak RSS MiB | client (bench) CPU, % of a core "
@@ -227,33 +269,10 @@ final class Report {
                     .append(" | ").append(fmt(r.seconds(), 0))
                     .append(" |\n");
         }
-
-        out.append("\n### Weft: where the time to first delta goes (ms, by the server's event timestamps)\n\n");
-        out.append("Each event's `ts` is the epoch millisecond at which it entered the run's log; the client compares it with "
-                + "the same machine clock (1 ms resolution). p50 / p99 over the level's streams.")
-                .append(relayed ? " Relayed, run_started → first delta includes Weft's request to the upstream and the "
-                        + "upstream's ttft." : "").append("\n\n");
-        out.append("| streams | connect → run_started appended | run_started → first delta appended (model ttft: %d ms) "
-                .formatted(rows.isEmpty() ? 0 : rows.getFirst().weft().level().ttft().toMillis())
-                + "| first delta appended → read by client |\n");
-        out.append("|---:|---:|---:|---:|\n");
-        for (var row : rows) {
-            var split = row.weft().split();
-            out.append("| ").append(String.format(Locale.ROOT, "%,d", row.weft().clients()));
-            for (var p : split) out.append(" | ").append(p.count() == 0 ? "–" : p.at(0.5) + " / " + p.at(0.99));
-            out.append(" |\n");
-        }
-
-        out.append("\n### Weft relay histogram per level (observations per bucket)\n\n");
-        for (var row : rows) histogramLine(out, row.weft());
-
-        problems(out, measured);
-        out.append("\n### Targets\n\n");
-        out.append(targets(rows));
     }
 
     /** The runs a section measured itself: Weft's, and the baseline server's (not the core mode's Weft again). */
-    private static List<LevelRun> measuredHere(List<Row> rows) {
+    static List<LevelRun> measuredHere(List<Row> rows) {
         var runs = new ArrayList<LevelRun>();
         for (var row : rows) {
             runs.add(row.weft());
@@ -264,6 +283,10 @@ final class Report {
 
     static void histogramLine(StringBuilder out, LevelRun run) {
         var relay = run.relay();
+        if (relay == null) {
+            out.append(String.format(Locale.ROOT, "- %,d streams: no histogram (an instance did not survive the level)%n", run.clients()));
+            return;
+        }
         out.append(String.format(Locale.ROOT, "- %,d %s (%,d deltas): ", run.clients(),
                         run.server().contains("research") ? "runs" : "streams", relay.count()))
                 .append(String.join(", ", relay.describeBuckets())).append('\n');
@@ -300,12 +323,14 @@ final class Report {
         }).orElse("not measured (no level of 10,000 streams)")).append('\n');
         var one = rows.stream().filter(r -> r.weft().clients() == 1).findFirst();
         out.append("- 1 stream, server-added latency p99 < 0.3 ms (relay histogram): ").append(one.map(r -> {
+            if (r.weft().relay() == null) return "not measured (no histogram)";
             double p99 = r.weft().relay().quantileBound(0.99);
             return (p99 <= 0.0003 ? "**met**" : "**not met**") + " (p99 " + r.weft().relay().describe(0.99) + ")";
         }).orElse("not measured (no level of 1 stream)")).append('\n');
         var thousand = rows.stream().filter(r -> r.weft().clients() == 1000).findFirst();
         out.append("- 1,000 streams, server-added latency p50 < 1 ms and p99 < 10 ms (relay histogram): ").append(thousand.map(r -> {
             var relay = r.weft().relay();
+            if (relay == null) return "not measured (no histogram)";
             boolean ok = relay.quantileBound(0.5) <= 0.001 && relay.quantileBound(0.99) <= 0.010;
             return (ok ? "**met**" : "**not met**") + " (p50 " + relay.describe(0.5) + ", p99 " + relay.describe(0.99) + ")";
         }).orElse("not measured (no level of 1,000 streams)")).append('\n');
@@ -394,7 +419,7 @@ final class Report {
         return fmt(kib, Math.abs(kib) < 10 ? 1 : 0) + " KiB";
     }
 
-    private static String ratio(LevelRun weft, LevelRun baseline, ToDoubleFunction<LevelRun> value) {
+    static String ratio(LevelRun weft, LevelRun baseline, ToDoubleFunction<LevelRun> value) {
         if (baseline == null) return "–";
         double w = value.applyAsDouble(weft);
         double b = value.applyAsDouble(baseline);

@@ -16,7 +16,13 @@ import java.util.Arrays;
 /**
  * One benchmark stream: a plain socket, one {@code POST /v1/runs} (a chat run, or a research
  * workflow run; see {@link Ask}), the chunked SSE answer read to its {@code done} event.
+ * Or, on a {@link Route} that follows, a background run started with one {@code POST} and its
+ * events read with {@code GET /v1/runs/{id}/events}, perhaps from another instance.
  * Meant to run on its own virtual thread.
+ *
+ * <p>Every event's {@code seq} is checked: 1, 2, 3 … without a gap or a repeat, to the
+ * {@code done}. Every delta's {@code ts} (when it entered the run's log, epoch ms) is compared
+ * with the machine's clock when it is read, for the whole path from the log to this client.
  *
  * <p>A plain socket rather than {@code java.net.http.HttpClient}: the client shares the two
  * cores with the server, and HttpClient's asynchronous body pipeline costs several thread
@@ -46,7 +52,22 @@ final class StreamClient {
      */
     record Expect(long ttftNanos, long stallNanos, int deltas, long limitNanos) {}
 
-    private final InetSocketAddress server;
+    /**
+     * Where a stream goes: {@code runs} starts the run; when {@code events} is null the
+     * {@code POST} streams it, else the run starts in the background and its events are read
+     * from {@code events} (the same server or another instance on the same Redis).
+     */
+    record Route(InetSocketAddress runs, InetSocketAddress events) {
+        static Route streamed(InetSocketAddress server) {
+            return new Route(server, null);
+        }
+
+        boolean followed() {
+            return events != null;
+        }
+    }
+
+    private final Route route;
     private final Ask ask;
     private final byte[] request;
     private final Expect expect;
@@ -54,17 +75,17 @@ final class StreamClient {
     private final Runnable onOpen;
 
     /** {@code onOpen} runs once the stream has its 200 response headers. */
-    StreamClient(InetSocketAddress server, Ask ask, Expect expect, OpenWindow window, Runnable onOpen) {
-        this.server = server;
+    StreamClient(Route route, Ask ask, Expect expect, OpenWindow window, Runnable onOpen) {
+        this.route = route;
         this.ask = ask;
         this.expect = expect;
         this.window = window;
         this.onOpen = onOpen;
-        byte[] body = ask.body().getBytes(StandardCharsets.UTF_8);
+        byte[] body = (route.followed() ? ask.inBackground() : ask).body().getBytes(StandardCharsets.UTF_8);
         byte[] head = ("POST /v1/runs HTTP/1.1\r\n"
-                + "Host: " + server.getHostString() + ":" + server.getPort() + "\r\n"
+                + "Host: " + route.runs().getHostString() + ":" + route.runs().getPort() + "\r\n"
                 + "Content-Type: application/json\r\n"
-                + "Accept: text/event-stream\r\n"
+                + "Accept: " + (route.followed() ? "application/json" : "text/event-stream") + "\r\n"
                 + "Content-Length: " + body.length + "\r\n"
                 + "Connection: close\r\n" // one stream per connection: let the server close it after done
                 + "\r\n").getBytes(StandardCharsets.US_ASCII);
@@ -74,11 +95,52 @@ final class StreamClient {
 
     StreamResult run() {
         var rec = new Recorder(System.nanoTime());
-        try (Socket socket = new Socket()) {
+        try {
+            if (!route.followed()) return read(rec, route.runs(), request);
+            String runId;
+            try (Socket socket = connect(route.runs())) {
+                socket.getOutputStream().write(request);
+                InputStream in = new BufferedInputStream(socket.getInputStream(), 4096);
+                String status = HttpLines.readLine(in);
+                if (status == null) return rec.result(Outcome.IO_ERROR, "connection closed before the background run's answer");
+                HttpLines.Head head = HttpLines.readHead(status, in);
+                byte[] answer = errorBody(head, in);
+                if (head.status() != 202) return rec.result(Outcome.HTTP_STATUS, "background POST: " + head.status() + " "
+                        + HttpLines.excerpt(answer));
+                runId = JSON.readTree(answer).path("run_id").asText("");
+                if (runId.isEmpty()) return rec.result(Outcome.HTTP_STATUS, "202 without a run_id: " + HttpLines.excerpt(answer));
+            }
+            InetSocketAddress events = route.events();
+            byte[] follow = ("GET /v1/runs/" + runId + "/events HTTP/1.1\r\n"
+                    + "Host: " + events.getHostString() + ":" + events.getPort() + "\r\n"
+                    + "Accept: text/event-stream\r\n"
+                    + "Connection: close\r\n"
+                    + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            return read(rec, events, follow);
+        } catch (IOException | RuntimeException e) {
+            Outcome outcome = rec.ttfb < 0 ? Outcome.IO_ERROR : Outcome.NO_DONE;
+            return rec.result(outcome, e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + " (after " + rec.deltas + " deltas)");
+        }
+    }
+
+    private static Socket connect(InetSocketAddress server) throws IOException {
+        var socket = new Socket();
+        try {
             socket.setTcpNoDelay(true); // the request is one write, but say so: Nagle has no place here
             socket.connect(server, CONNECT_TIMEOUT_MS);
             socket.setSoTimeout(READ_TIMEOUT_MS);
-            socket.getOutputStream().write(request); // head and body in one segment
+            return socket;
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    /** Sends {@code request} (head and body in one segment) and reads the event stream it answers to {@code done}. */
+    private StreamResult read(Recorder rec, InetSocketAddress server, byte[] request) throws IOException {
+        try (Socket socket = connect(server)) {
+            socket.getOutputStream().write(request);
             InputStream in = new BufferedInputStream(socket.getInputStream(), 4096);
 
             int first = in.read();
@@ -88,6 +150,7 @@ final class StreamClient {
             if (head.status() != 200) {
                 return rec.result(Outcome.HTTP_STATUS, head.status() + " " + HttpLines.excerpt(errorBody(head, in)));
             }
+            rec.openedEpochMillis = rec.epochMillis(System.nanoTime());
             onOpen.run();
             if (!"chunked".equalsIgnoreCase(head.header("transfer-encoding"))) {
                 return rec.result(Outcome.NO_DONE, "200 without a chunked body");
@@ -109,10 +172,6 @@ final class StreamClient {
             if (rec.done < 0) return rec.result(Outcome.NO_DONE, "the body ended after " + rec.deltas + " deltas");
             if (!"completed".equals(rec.doneStatus)) return rec.result(Outcome.NOT_COMPLETED, "done status " + rec.doneStatus);
             return rec.result(Outcome.COMPLETED, "");
-        } catch (IOException | RuntimeException e) {
-            Outcome outcome = rec.ttfb < 0 ? Outcome.IO_ERROR : Outcome.NO_DONE;
-            return rec.result(outcome, e.getClass().getSimpleName() + ": " + e.getMessage()
-                    + " (after " + rec.deltas + " deltas)");
         }
     }
 
@@ -127,6 +186,21 @@ final class StreamClient {
     private final class Recorder implements SseParser.Listener {
         final long start;
         final long startEpochMillis = System.currentTimeMillis();
+        /**
+         * The wall clock at {@code start} in ns (microsecond steps), taken once per stream: a
+         * delta's arrival on the wall clock is this plus its {@code nanoTime} since the start,
+         * without a clock read per delta and without NTP's slewing over a whole level.
+         */
+        final long startEpochNanos;
+        long openedEpochMillis = Long.MAX_VALUE; // when the 200 headers came; deltas logged before are replayed
+        long lastSeq; // the seq of the last numbered event; the next must be lastSeq + 1
+        long lost;
+        long duplicated;
+        // From a delta's ts (epoch ms, when it entered the run's log) to its arrival, every live delta.
+        long[] appendToRead = new long[Math.max(16, expect.deltas())];
+        int appendToReadCount;
+        long[] windowAppendToRead = new long[16]; // those that arrived while all streams were open
+        int windowAppendToReadCount;
         long runStartedTs = -1; // the server's "ts" (epoch ms) of run_started and of the first delta
         long firstDeltaTs = -1;
         long ttfb = -1;
@@ -147,12 +221,19 @@ final class StreamClient {
 
         Recorder(long start) {
             this.start = start;
+            java.time.Instant now = java.time.Instant.now();
+            this.startEpochNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano() - (System.nanoTime() - start);
+        }
+
+        long epochMillis(long nanoTime) {
+            return (startEpochNanos + nanoTime - start) / 1_000_000;
         }
 
         @Override
         public void onEvent(SseEvent event) {
             events++;
             window.event();
+            numbered(event.data());
             switch (event.type()) {
                 case "delta" -> delta(event);
                 case "run_started" -> runStartedTs = ts(event.data());
@@ -164,8 +245,37 @@ final class StreamClient {
             }
         }
 
+        /**
+         * Checks the event's {@code seq} against the last one: a jump is lost events, a step back
+         * a duplicate. A frame without a seq (an error about the stream itself, not in the log)
+         * is not numbered; it ends the stream without done, which is counted as such.
+         */
+        private void numbered(String data) {
+            long seq = field(data, "\"seq\":");
+            if (seq < 0) return;
+            if (seq <= lastSeq) {
+                duplicated++;
+                return;
+            }
+            lost += seq - lastSeq - 1;
+            lastSeq = seq;
+        }
+
         private void delta(SseEvent event) {
             window.delta();
+            long ts = field(event.data(), "\"ts\":");
+            // A delta logged before the stream opened was replayed: its age is the follower's lateness, not a latency.
+            if (ts >= openedEpochMillis) {
+                if (appendToReadCount == appendToRead.length) appendToRead = Arrays.copyOf(appendToRead, appendToRead.length * 2);
+                long latency = startEpochNanos + (arrival - start) - ts * 1_000_000;
+                appendToRead[appendToReadCount++] = latency;
+                if (window.isOpen()) {
+                    if (windowAppendToReadCount == windowAppendToRead.length) {
+                        windowAppendToRead = Arrays.copyOf(windowAppendToRead, windowAppendToRead.length * 2);
+                    }
+                    windowAppendToRead[windowAppendToReadCount++] = latency;
+                }
+            }
             if (arrivals != null) {
                 if (deltas == arrivals.length) arrivals = Arrays.copyOf(arrivals, arrivals.length * 2);
                 arrivals[deltas] = arrival;
@@ -187,6 +297,20 @@ final class StreamClient {
                 if (gap > expect.stallNanos()) stall("gap of " + gap / 1_000_000 + " ms after delta " + deltas);
             }
             lastDelta = arrival;
+        }
+
+        /**
+         * A whole-number field of Weft's event JSON ({@code "seq":12}) without parsing the
+         * document (the client shares the cores with the server); the first occurrence, which
+         * is the field itself, since seq and ts come before any text. -1 if it is not there.
+         */
+        private static long field(String data, String name) {
+            int at = data.indexOf(name);
+            if (at < 0) return -1;
+            long n = 0;
+            int i = at + name.length(), digits = 0;
+            for (; i < data.length() && data.charAt(i) >= '0' && data.charAt(i) <= '9'; i++, digits++) n = n * 10 + (data.charAt(i) - '0');
+            return digits == 0 ? -1 : n;
         }
 
         private void stall(String what) {
@@ -217,7 +341,8 @@ final class StreamClient {
                     runStartedTs - startEpochMillis, firstDeltaTs - runStartedTs,
                     startEpochMillis + firstDelta / 1_000_000 - firstDeltaTs);
             return new StreamResult(outcome, detail, ttfb, firstDelta, done, gaps, gapCount, windowGaps, windowGapCount,
-                    deltas, events, stalls, split, ask.tag(), arrivals == null ? null : Arrays.copyOf(arrivals, deltas));
+                    deltas, events, stalls, split, ask.tag(), arrivals == null ? null : Arrays.copyOf(arrivals, deltas),
+                    appendToRead, appendToReadCount, windowAppendToRead, windowAppendToReadCount, lost, duplicated);
         }
     }
 }

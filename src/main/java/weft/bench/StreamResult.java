@@ -13,10 +13,16 @@ package weft.bench;
  * @param split           where the time to first delta went, by the server's own timestamps; null if unknown
  * @param tag             the stream's tag in the relay mode ({@link Ask}); null otherwise
  * @param deltaArrivals   for a tagged stream, each delta's arrival as {@link System#nanoTime()}; null otherwise
+ * @param appendToRead    per live delta, from its {@code ts} (entering the run's log, epoch ms) to its arrival
+ *                        on the same wall clock, {@code appendToReadCount} of them; ms steps (see {@link StreamClient})
+ * @param windowAppendToRead those of them that arrived while all the level's streams were open
+ * @param lostEvents      seq numbers skipped: events the stream never got
+ * @param duplicateEvents events whose seq was not above the last one's
  */
 record StreamResult(Outcome outcome, String detail, long ttfbNanos, long firstDeltaNanos, long doneNanos,
                     long[] gaps, int gapCount, long[] windowGaps, int windowGapCount, int deltas, int events, int stalls,
-                    FirstDeltaSplit split, String tag, long[] deltaArrivals) {
+                    FirstDeltaSplit split, String tag, long[] deltaArrivals, long[] appendToRead, int appendToReadCount,
+                    long[] windowAppendToRead, int windowAppendToReadCount, long lostEvents, long duplicateEvents) {
 
     /**
      * The time to first delta cut in three by the {@code ts} (epoch milliseconds) the server

@@ -78,9 +78,11 @@ final class Redis implements AutoCloseable {
             return result;
         } catch (JedisDataException redisSaidNo) {
             throw redisSaidNo;
-        } catch (JedisException unreachable) {
+        } catch (JedisConnectionException broken) {
             distrust();
-            throw unavailable(unreachable);
+            throw unavailable(broken);
+        } catch (JedisException exhausted) { // no connection free in time: busy, not broken
+            throw unavailable(exhausted);
         }
     }
 

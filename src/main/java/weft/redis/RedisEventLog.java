@@ -42,18 +42,24 @@ final class RedisEventLog implements EventLog, AutoCloseable {
         return new RedisRunLog(runId, lastSeq, writer);
     }
 
+    /**
+     * A follower that has caught up waits on the run's tail without asking Redis: the tail hears
+     * of every event as soon as it is stored. Redis is read when the tail does not hold what the
+     * follower needs (it is further behind, or a gap), and once per quiet wait, which also finds
+     * an event stored just before the tail existed.
+     */
     @Override
     public List<LoggedEvent> after(String runId, long seq, Duration wait) throws InterruptedException {
-        var tail = tails.find(runId);
-        if (tail.isPresent()) {
-            var held = tail.get().after(seq);
-            if (held != null && !held.isEmpty()) return held;
+        Tail tail = tails.find(runId).orElse(null);
+        List<LoggedEvent> held = tail == null ? null : tail.after(seq);
+        if (held != null && !held.isEmpty()) return held;
+        if (held == null) {
+            List<LoggedEvent> stored = range(runId, seq);
+            if (!stored.isEmpty() || wait.isZero()) return stored;
+            if (tail == null) tail = tails.watch(runId, seq, reader::wake);
         }
-        List<LoggedEvent> stored = range(runId, seq);
-        if (!stored.isEmpty() || wait.isZero()) return stored;
-        Tail waiting = tails.watch(runId, seq, reader::wake);
-        if (!waiting.awaitBeyond(seq, wait.toNanos())) return List.of();
-        var held = waiting.after(seq);
+        if (!tail.awaitBeyond(seq, wait.toNanos())) return range(runId, seq);
+        held = tail.after(seq);
         return held != null ? held : range(runId, seq);
     }
 

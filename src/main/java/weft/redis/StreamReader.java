@@ -87,19 +87,27 @@ final class StreamReader implements AutoCloseable {
         }
     }
 
+    /** The watched runs' stream keys, rebuilt only when the set of watched runs changes. */
+    private Map<String, Tail> byKey = Map.of();
+    private long builtFor = -1;
+
     private void readOnce(Jedis jedis) throws InterruptedException {
-        List<Tail> watched = tails.remote();
-        if (watched.isEmpty()) {
-            tails.awaitRemote(BLOCK_MILLIS);
-            return;
+        tails.sweepIdle();
+        long version = tails.version();
+        if (version != builtFor || byKey.isEmpty()) {
+            List<Tail> watched = tails.remote();
+            if (watched.isEmpty()) {
+                byKey = Map.of();
+                tails.awaitRemote(BLOCK_MILLIS);
+                return;
+            }
+            var keys = new HashMap<String, Tail>();
+            for (Tail t : watched) keys.put(redis.keys.events(t.runId), t);
+            byKey = keys;
+            builtFor = version;
         }
-        var streams = new HashMap<String, StreamEntryID>();
-        var byKey = new HashMap<String, Tail>();
-        for (Tail t : watched) {
-            String key = redis.keys.events(t.runId);
-            streams.put(key, new StreamEntryID(0, t.tip()));
-            byKey.put(key, t);
-        }
+        var streams = new HashMap<String, StreamEntryID>(byKey.size() * 2);
+        byKey.forEach((key, t) -> streams.put(key, new StreamEntryID(0, t.tip())));
         List<Map.Entry<String, List<StreamEntry>>> read;
         try {
             blocked = true;
@@ -116,8 +124,10 @@ final class StreamReader implements AutoCloseable {
             Tail tail = byKey.get(stream.getKey());
             try {
                 tail.deliver(parse(tail.runId, stream.getValue()));
+                if (tail.ended()) tails.ended();
             } catch (EventLog.CorruptLog corrupt) {
-                tail.fail(corrupt);
+                tail.corrupt(corrupt);
+                tails.ended();
             }
         }
     }
@@ -127,7 +137,8 @@ final class StreamReader implements AutoCloseable {
         byKey.forEach((key, tail) -> {
             String type = jedis.type(key);
             if (!"stream".equals(type) && !"none".equals(type)) {
-                tail.fail(new EventLog.CorruptLog("key " + key + " is a " + type + ", not a stream of Weft's events"));
+                tail.corrupt(new EventLog.CorruptLog("key " + key + " is a " + type + ", not a stream of Weft's events"));
+                tails.ended();
             }
         });
     }

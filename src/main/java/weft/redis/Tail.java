@@ -24,6 +24,7 @@ final class Tail {
     private final Condition changed = lock.newCondition();
     private final ArrayDeque<LoggedEvent> recent = new ArrayDeque<>();
     private long tip;
+    private volatile boolean ended;
     private RuntimeException failure;
     private volatile long lastUsedNanos = System.nanoTime();
 
@@ -43,6 +44,7 @@ final class Tail {
                 recent.addLast(e);
                 if (recent.size() > KEEP) recent.removeFirst();
                 tip = e.seq();
+                if (e.isDone()) ended = true;
             }
             failure = null;
             changed.signalAll();
@@ -60,6 +62,17 @@ final class Tail {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Its log is not Weft's: it is not read again. */
+    void corrupt(RuntimeException why) {
+        ended = true;
+        fail(why);
+    }
+
+    /** Whether this tail has seen its run's done (or its log is not Weft's): nothing more will come. */
+    boolean ended() {
+        return ended;
     }
 
     /** Where the reader goes on from. */

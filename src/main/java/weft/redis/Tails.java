@@ -16,6 +16,8 @@ final class Tails {
     /** Runs whose events this instance writes. */
     private final Set<String> local = ConcurrentHashMap.newKeySet();
     private final Object watchedChanged = new Object();
+    private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
+    private volatile long lastSweepNanos = System.nanoTime();
 
     Optional<Tail> find(String runId) {
         return Optional.ofNullable(tails.get(runId));
@@ -29,6 +31,7 @@ final class Tails {
             return new Tail(id, local.contains(id), tip);
         });
         if (created[0] && !tail.local) {
+            version.incrementAndGet();
             synchronized (watchedChanged) {
                 watchedChanged.notifyAll();
             }
@@ -45,10 +48,26 @@ final class Tails {
         local.remove(runId);
     }
 
-    /** Tails the reader reads, after dropping those nobody uses any more. */
+    /** Changes whenever a remote tail comes or goes, so the reader rebuilds its keys only then. */
+    long version() {
+        return version.get();
+    }
+
+    /** At most once a second: drops the tails nobody uses any more. */
+    void sweepIdle() {
+        if (System.nanoTime() - lastSweepNanos < 1_000_000_000L) return;
+        lastSweepNanos = System.nanoTime();
+        if (tails.values().removeIf(t -> t.unusedFor(IDLE_NANOS))) version.incrementAndGet();
+    }
+
+    /** The tails the reader reads: remote runs that have not ended. */
     List<Tail> remote() {
-        tails.values().removeIf(t -> t.unusedFor(IDLE_NANOS));
-        return tails.values().stream().filter(t -> !t.local).toList();
+        return tails.values().stream().filter(t -> !t.local && !t.ended()).toList();
+    }
+
+    /** A tail has seen its run's done: the reader can stop reading it. */
+    void ended() {
+        version.incrementAndGet();
     }
 
     List<Tail> all() {
@@ -58,7 +77,7 @@ final class Tails {
     /** For the reader when there is nothing to read: waits until a remote tail appears. */
     void awaitRemote(long millis) throws InterruptedException {
         synchronized (watchedChanged) {
-            if (tails.values().stream().noneMatch(t -> !t.local)) watchedChanged.wait(millis);
+            if (remote().isEmpty()) watchedChanged.wait(millis);
         }
     }
 }

@@ -1,8 +1,11 @@
 package weft.redis;
 
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.XAddParams;
 import weft.events.EventJson;
 import weft.events.LoggedEvent;
@@ -39,6 +42,11 @@ final class EventWriter implements AutoCloseable {
     private final BlockingQueue<Pending> queue = new ArrayBlockingQueue<>(100_000);
     private final Thread thread;
     private volatile boolean closed;
+    /**
+     * The writer's own connection: were it to queue for a pooled one behind a burst of
+     * requests (a thousand runs starting at once), every run's events would wait with it.
+     */
+    private Jedis connection;
     /** Round trips and events written, for the benchmark's per-delta figures. */
     private volatile long batches, written;
 
@@ -67,11 +75,12 @@ final class EventWriter implements AutoCloseable {
                 queue.drainTo(batch, BATCH - 1);
                 writeUntilStored(batch);
             } catch (InterruptedException e) {
-                return;
+                break;
             } finally {
                 batch.clear();
             }
         }
+        closeConnection();
     }
 
     private void writeUntilStored(List<Pending> batch) throws InterruptedException {
@@ -101,20 +110,24 @@ final class EventWriter implements AutoCloseable {
     private void write(List<Pending> batch) {
         var jsons = new ArrayList<String>(batch.size());
         for (Pending p : batch) jsons.add(new String(EventJson.render(p.log().runId(), p.event()), java.nio.charset.StandardCharsets.UTF_8));
-        List<Response<StreamEntryID>> answers = redis.call(c -> {
-            var out = new ArrayList<Response<StreamEntryID>>(batch.size());
-            try (var pipe = c.pipelined()) {
-                for (int i = 0; i < batch.size(); i++) {
-                    Pending p = batch.get(i);
-                    String key = redis.keys.events(p.log().runId());
-                    out.add(pipe.xadd(key, XAddParams.xAddParams().id(new StreamEntryID(0, p.event().seq())),
-                            Map.of("e", jsons.get(i))));
-                    if (p.event().seq() == 1) pipe.pexpire(key, runningTtlMillis);
-                }
-                pipe.sync();
+        var answers = new ArrayList<Response<StreamEntryID>>(batch.size());
+        try {
+            if (connection == null) connection = redis.dedicated();
+            Pipeline pipe = connection.pipelined();
+            for (int i = 0; i < batch.size(); i++) {
+                Pending p = batch.get(i);
+                String key = redis.keys.events(p.log().runId());
+                answers.add(pipe.xadd(key, XAddParams.xAddParams().id(new StreamEntryID(0, p.event().seq())),
+                        Map.of("e", jsons.get(i))));
+                if (p.event().seq() == 1) pipe.pexpire(key, runningTtlMillis);
             }
-            return out;
-        });
+            pipe.sync();
+        } catch (JedisDataException e) {
+            throw e;
+        } catch (JedisException broken) {
+            closeConnection();
+            throw redis.unavailable(broken);
+        }
         batches++;
         written += batch.size();
         var stored = new LinkedHashMap<RedisRunLog, List<LoggedEvent>>();
@@ -151,6 +164,16 @@ final class EventWriter implements AutoCloseable {
     long batches() { return batches; }
 
     long written() { return written; }
+
+    private void closeConnection() {
+        if (connection == null) return;
+        try {
+            connection.close();
+        } catch (RuntimeException alreadyBroken) {
+            // Nothing to let go of.
+        }
+        connection = null;
+    }
 
     @Override
     public void close() {

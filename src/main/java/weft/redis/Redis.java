@@ -26,7 +26,7 @@ import java.util.function.Function;
  * {@code WRONGTYPE} on a key another program wrote) stay {@link JedisDataException}s.
  */
 final class Redis implements AutoCloseable {
-    /** Short commands never hold a connection long; blocking reads have their own. */
+    /** Short commands never hold a connection long; the writer and the blocking reads have their own. */
     static final int POOL_SIZE = 24;
 
     private final HostAndPort address;

@@ -33,6 +33,8 @@ import java.util.concurrent.BlockingQueue;
 final class EventWriter implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("weft");
     private static final int BATCH = 1024;
+    private static final long FEED_LENGTH = 1_000;
+    private static final long FEED_TTL_MILLIS = 3_600_000;
 
     record Pending(RedisRunLog log, LoggedEvent event) {}
 
@@ -50,7 +52,10 @@ final class EventWriter implements AutoCloseable {
     /** Round trips and events written, for the benchmark's per-delta figures. */
     private volatile long batches, written;
 
-    EventWriter(Redis redis, Tails tails, long runningTtlMillis) {
+    private final String feed;
+
+    EventWriter(Redis redis, Tails tails, long runningTtlMillis, String instance) {
+        this.feed = redis.keys.feed(instance);
         this.redis = redis;
         this.tails = tails;
         this.runningTtlMillis = runningTtlMillis;
@@ -144,11 +149,40 @@ final class EventWriter implements AutoCloseable {
                 }
             }
         }
+        announce(stored, batch, jsons);
         stored.forEach((log, events) -> {
             log.stored(events.getLast().seq());
             tails.find(log.runId()).ifPresent(t -> t.deliver(events));
             if (events.getLast().isDone()) tails.writesEnded(log.runId());
         });
+    }
+
+    /**
+     * Puts what was just stored on this instance's feed, for followers on other instances. It
+     * is a second round trip on purpose: the feed names only events the run's stream took, so
+     * no follower anywhere sees an event Redis refused. A feed entry lost with a connection
+     * costs nothing but time: a follower that misses one notices the gap and reads the run's stream.
+     */
+    private void announce(Map<RedisRunLog, List<LoggedEvent>> stored, List<Pending> batch, List<String> jsons) {
+        if (stored.isEmpty()) return;
+        var lines = new java.util.HashMap<String, StringBuilder>();
+        for (int i = 0; i < batch.size(); i++) {
+            Pending p = batch.get(i);
+            if (!stored.containsKey(p.log())) continue;
+            var runLines = lines.computeIfAbsent(p.log().runId(), id -> new StringBuilder());
+            if (!runLines.isEmpty()) runLines.append('\n');
+            runLines.append(jsons.get(i));
+        }
+        var fields = new java.util.HashMap<String, String>();
+        lines.forEach((run, text) -> fields.put(run, text.toString()));
+        try {
+            Pipeline pipe = connection.pipelined();
+            pipe.xadd(feed, XAddParams.xAddParams().maxLen(FEED_LENGTH).approximateTrimming(), fields);
+            pipe.pexpire(feed, FEED_TTL_MILLIS);
+            pipe.sync();
+        } catch (JedisException lost) {
+            closeConnection(); // the events are stored; followers elsewhere find them in the runs' streams
+        }
     }
 
     /**

@@ -13,6 +13,13 @@ record Keys(String prefix) {
     /** Stream: a run's events, entry ids {@code 0-<seq>}. */
     String events(String runId) { return prefix + "events:" + runId; }
 
+    /**
+     * Stream: what an instance's writer has stored, one entry per batch, a field per run
+     * holding its events' JSON lines; capped, the last hour's. Other instances read it to
+     * follow that instance's runs live: one key per instance, not one per run.
+     */
+    String feed(String instance) { return prefix + "feed:" + instance; }
+
     /** Sorted set: running runs by lease expiry (epoch ms). */
     String leases() { return prefix + "leases"; }
 

@@ -24,9 +24,9 @@ final class RedisEventLog implements EventLog, AutoCloseable {
     private final EventWriter writer;
     private final StreamReader reader;
 
-    RedisEventLog(Redis redis, Duration runningTtl) {
+    RedisEventLog(Redis redis, Duration runningTtl, String instance) {
         this.redis = redis;
-        this.writer = new EventWriter(redis, tails, runningTtl.toMillis());
+        this.writer = new EventWriter(redis, tails, runningTtl.toMillis(), instance);
         this.reader = new StreamReader(redis, tails);
     }
 

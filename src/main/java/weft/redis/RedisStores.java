@@ -25,7 +25,7 @@ public record RedisStores(Stores stores, Peers peers) {
     public static RedisStores connect(String url, String prefix, String instance, Limits limits) {
         var redis = new Redis(url, prefix, instance);
         var runs = new RedisRunStore(redis, limits.retention(), limits.runningTtl(), limits.maxRuns());
-        var events = new RedisEventLog(redis, limits.runningTtl());
+        var events = new RedisEventLog(redis, limits.runningTtl(), instance);
         var sessions = new RedisSessionStore(redis, limits.sessionTtl(), limits.maxSessions());
         var peers = new RedisPeers(redis, instance);
         var counts = new Stores.Counts() {

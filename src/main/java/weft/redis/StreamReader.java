@@ -7,18 +7,22 @@ import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.XReadParams;
 import redis.clients.jedis.resps.StreamEntry;
+import weft.events.EventJson;
 import weft.events.LoggedEvent;
 import weft.store.EventLog;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The one loop per instance that reads the event streams of runs executing elsewhere: a
- * blocking {@code XREAD} over every run that followers here wait for, fanned out to their
- * {@link Tail}s. N followers of M remote runs cost this instance one connection, not N.
+ * The one loop per instance that follows runs executing elsewhere: a blocking {@code XREAD}
+ * over the feeds of the instances that execute them (each instance's writer puts every batch
+ * it stored on its feed), fanned out to the {@link Tail}s of the runs followers here wait for.
+ * N followers of M remote runs cost this instance one connection, and each read costs Redis
+ * one key per instance, not one per run.
  * When a follower starts waiting for a run the loop is not reading yet, {@link #wake} unblocks
  * the {@code XREAD} (with {@code CLIENT UNBLOCK} from another connection) so it starts at once.
  */
@@ -87,60 +91,71 @@ final class StreamReader implements AutoCloseable {
         }
     }
 
-    /** The watched runs' stream keys, rebuilt only when the set of watched runs changes. */
-    private Map<String, Tail> byKey = Map.of();
+    /** The feeds read and where each was left off; the set is rebuilt only when the watched runs change. */
+    private final Map<String, StreamEntryID> feeds = new HashMap<>();
     private long builtFor = -1;
 
     private void readOnce(Jedis jedis) throws InterruptedException {
         tails.sweepIdle();
         long version = tails.version();
-        if (version != builtFor || byKey.isEmpty()) {
+        if (version != builtFor || feeds.isEmpty()) {
             List<Tail> watched = tails.remote();
             if (watched.isEmpty()) {
-                byKey = Map.of();
+                feeds.clear();
                 tails.awaitRemote(BLOCK_MILLIS);
                 return;
             }
-            var keys = new HashMap<String, Tail>();
-            for (Tail t : watched) keys.put(redis.keys.events(t.runId), t);
-            byKey = keys;
+            var wanted = new HashMap<String, StreamEntryID>();
+            for (Tail t : watched) {
+                String owner = t.owner(() -> jedis.hget(redis.keys.run(t.runId), "instance"));
+                if (owner == null) continue; // no record (yet): its followers read the run's stream when they wait in vain
+                String feed = redis.keys.feed(owner);
+                // A feed read for the first time is read from now on: what came before is in the runs' streams.
+                wanted.put(feed, feeds.getOrDefault(feed, StreamEntryID.XREAD_NEW_ENTRY));
+            }
+            feeds.clear();
+            feeds.putAll(wanted);
             builtFor = version;
+            if (feeds.isEmpty()) {
+                tails.awaitRemote(BLOCK_MILLIS);
+                return;
+            }
         }
-        var streams = new HashMap<String, StreamEntryID>(byKey.size() * 2);
-        byKey.forEach((key, t) -> streams.put(key, new StreamEntryID(0, t.tip())));
         List<Map.Entry<String, List<StreamEntry>>> read;
         try {
             blocked = true;
-            read = jedis.xread(XReadParams.xReadParams().block(BLOCK_MILLIS).count(512), streams);
+            read = jedis.xread(XReadParams.xReadParams().block(BLOCK_MILLIS).count(256), feeds);
         } catch (JedisDataException notAStream) {
             if (String.valueOf(notAStream.getMessage()).startsWith("UNBLOCKED")) return;
-            failForeign(jedis, byKey);
-            return;
+            throw notAStream;
         } finally {
             blocked = false;
         }
         if (read == null) return;
-        for (var stream : read) {
-            Tail tail = byKey.get(stream.getKey());
-            try {
-                tail.deliver(parse(tail.runId, stream.getValue()));
-                if (tail.ended()) tails.ended();
-            } catch (EventLog.CorruptLog corrupt) {
-                tail.corrupt(corrupt);
-                tails.ended();
+        for (var feed : read) {
+            for (StreamEntry batch : feed.getValue()) {
+                feeds.put(feed.getKey(), batch.getID());
+                batch.getFields().forEach(this::deliver);
             }
         }
     }
 
-    /** One of the watched keys is not a stream (another program wrote it): fail its followers, keep the rest. */
-    private void failForeign(Jedis jedis, Map<String, Tail> byKey) {
-        byKey.forEach((key, tail) -> {
-            String type = jedis.type(key);
-            if (!"stream".equals(type) && !"none".equals(type)) {
-                tail.corrupt(new EventLog.CorruptLog("key " + key + " is a " + type + ", not a stream of Weft's events"));
-                tails.ended();
+    /** One run's part of a feed entry, for its tail if followers here wait for it. */
+    private void deliver(String runId, String lines) {
+        Tail tail = tails.find(runId).filter(t -> !t.local && !t.ended()).orElse(null);
+        if (tail == null) return;
+        try {
+            long now = System.nanoTime();
+            var events = new ArrayList<LoggedEvent>();
+            for (String line : lines.split("\n")) {
+                events.add(EventJson.parse(runId, line.getBytes(StandardCharsets.UTF_8), now));
             }
-        });
+            tail.deliver(events);
+            if (tail.ended()) tails.ended();
+        } catch (EventJson.NotAnEvent bad) {
+            tail.corrupt(new EventLog.CorruptLog("the feed holds a line that is not one of Weft's events: " + bad.getMessage()));
+            tails.ended();
+        }
     }
 
     static List<LoggedEvent> parse(String runId, List<StreamEntry> entries) {
@@ -151,8 +166,8 @@ final class StreamReader implements AutoCloseable {
             if (json == null) throw new EventLog.CorruptLog("entry " + entry.getID() + " has no field 'e'");
             LoggedEvent e;
             try {
-                e = weft.events.EventJson.parse(runId, json.getBytes(java.nio.charset.StandardCharsets.UTF_8), now);
-            } catch (weft.events.EventJson.NotAnEvent bad) {
+                e = EventJson.parse(runId, json.getBytes(StandardCharsets.UTF_8), now);
+            } catch (EventJson.NotAnEvent bad) {
                 throw new EventLog.CorruptLog("entry " + entry.getID() + " is not one of Weft's events: " + bad.getMessage());
             }
             if (e.seq() != entry.getID().getSequence()) {

@@ -27,6 +27,7 @@ final class Tail {
     private volatile boolean ended;
     private RuntimeException failure;
     private volatile long lastUsedNanos = System.nanoTime();
+    private volatile String owner;
 
     Tail(String runId, boolean local, long tip) {
         this.runId = runId;
@@ -62,6 +63,12 @@ final class Tail {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The instance that executes the run, looked up once. */
+    String owner(java.util.function.Supplier<String> lookUp) {
+        if (owner == null) owner = lookUp.get();
+        return owner;
     }
 
     /** Its log is not Weft's: it is not read again. */

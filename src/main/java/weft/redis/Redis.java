@@ -27,7 +27,7 @@ import java.util.function.Function;
  */
 final class Redis implements AutoCloseable {
     /** Short commands never hold a connection long; the writer and the blocking reads have their own. */
-    static final int POOL_SIZE = 24;
+    static final int POOL_SIZE = 64;
 
     private final HostAndPort address;
     private final JedisClientConfig config;
@@ -56,7 +56,7 @@ final class Redis implements AutoCloseable {
         pool.setMaxTotal(POOL_SIZE);
         pool.setMaxIdle(POOL_SIZE);
         pool.setMinIdle(0);
-        pool.setMaxWait(Duration.ofSeconds(2));
+        pool.setMaxWait(Duration.ofSeconds(5));
         pool.setTestOnBorrow(false);
         this.client = RedisClient.builder().hostAndPort(address).clientConfig(config).poolConfig(pool).build();
         this.keys = new Keys(prefix);

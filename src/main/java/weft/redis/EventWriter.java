@@ -53,6 +53,8 @@ final class EventWriter implements AutoCloseable {
     private volatile long batches, written;
 
     private final String feed;
+    private final BlockingQueue<Map<String, String>> announcements = new ArrayBlockingQueue<>(10_000);
+    private final Thread announcer;
 
     EventWriter(Redis redis, Tails tails, long runningTtlMillis, String instance) {
         this.feed = redis.keys.feed(instance);
@@ -60,6 +62,7 @@ final class EventWriter implements AutoCloseable {
         this.tails = tails;
         this.runningTtlMillis = runningTtlMillis;
         this.thread = Thread.ofPlatform().daemon().name("weft redis writer").start(this::loop);
+        this.announcer = Thread.ofPlatform().daemon().name("weft redis feed").start(this::announceLoop);
     }
 
     /** Queues an event; blocks only when Redis has been away long enough for the queue to fill. */
@@ -159,9 +162,10 @@ final class EventWriter implements AutoCloseable {
 
     /**
      * Puts what was just stored on this instance's feed, for followers on other instances. It
-     * is a second round trip on purpose: the feed names only events the run's stream took, so
-     * no follower anywhere sees an event Redis refused. A feed entry lost with a connection
-     * costs nothing but time: a follower that misses one notices the gap and reads the run's stream.
+     * is a second round trip on purpose, made by the announcer thread: the feed names only
+     * events the run's stream took, so no follower anywhere sees an event Redis refused. A feed
+     * entry lost with a connection costs nothing but time: a follower that misses one notices
+     * the gap and reads the run's stream.
      */
     private void announce(Map<RedisRunLog, List<LoggedEvent>> stored, List<Pending> batch, List<String> jsons) {
         if (stored.isEmpty()) return;
@@ -175,14 +179,29 @@ final class EventWriter implements AutoCloseable {
         }
         var fields = new java.util.HashMap<String, String>();
         lines.forEach((run, text) -> fields.put(run, text.toString()));
-        try {
-            Pipeline pipe = connection.pipelined();
-            pipe.xadd(feed, XAddParams.xAddParams().maxLen(FEED_LENGTH).approximateTrimming(), fields);
-            pipe.pexpire(feed, FEED_TTL_MILLIS);
-            pipe.sync();
-        } catch (JedisException lost) {
-            closeConnection(); // the events are stored; followers elsewhere find them in the runs' streams
+        announcements.offer(fields); // if the announcer is far behind, followers elsewhere read the runs' streams
+    }
+
+    /** Puts stored batches on the feed, on a connection of its own, so the writer never waits for it. */
+    private void announceLoop() {
+        Jedis feedConnection = null;
+        while (!closed) {
+            try {
+                Map<String, String> fields = announcements.take();
+                if (feedConnection == null) feedConnection = redis.dedicated();
+                Pipeline pipe = feedConnection.pipelined();
+                pipe.xadd(feed, XAddParams.xAddParams().maxLen(FEED_LENGTH).approximateTrimming(), fields);
+                pipe.pexpire(feed, FEED_TTL_MILLIS);
+                pipe.sync();
+            } catch (InterruptedException e) {
+                break;
+            } catch (JedisException lost) {
+                // The events are stored; followers elsewhere find them in the runs' streams.
+                if (feedConnection != null) feedConnection.close();
+                feedConnection = null;
+            }
         }
+        if (feedConnection != null) feedConnection.close();
     }
 
     /**
@@ -213,5 +232,6 @@ final class EventWriter implements AutoCloseable {
     public void close() {
         closed = true;
         thread.interrupt();
+        announcer.interrupt();
     }
 }

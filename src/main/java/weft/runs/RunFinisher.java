@@ -22,8 +22,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 /**
  * Writes a run's last words, in an order clients can rely on: the error (if any),
  * {@code agent_completed} for agents cut short, the session's history, the run's record,
- * and then {@code done}, so that a client that has seen {@code done} finds the history and
- * the record written.
+ * the session's lock and the counters given back, and then {@code done}, so that a client
+ * that has seen {@code done} finds all of it settled.
  *
  * <p>Finishing cannot fail silently. Each step stands alone: whatever one of them throws,
  * the next still runs, the session is released, the counters come back and whoever waits
@@ -60,6 +60,7 @@ public final class RunFinisher {
         String output = workflow.output();
         Usage usage = Usage.ZERO;
         RunRecord.Ending ending = null;
+        boolean settled = false;
         try {
             step(run, "write its error event", () -> reportFailure(run, status, failure));
             for (WorkflowRun.AgentRun agent : workflow.agents()) {
@@ -85,19 +86,27 @@ public final class RunFinisher {
             if (!step(run, "record its ending", () -> runs.end(run.id(), end))) {
                 pending.add(new Pending(run.id(), "record its ending", () -> runs.end(run.id(), end)));
             }
+            // A client that has seen done may start the session's next run at once: settle first.
+            settled = settle(run, status);
             Usage total = usage;
             step(run, "write done", () -> {
                 run.log.append(new RunEvent.Done(status.wire(), output, total));
                 run.log.sync();
             });
         } finally {
-            Runnable release = () -> locks.release(run.started.sessionId(), run.id());
-            if (!step(run, "release its session", release::run)) pending.add(new Pending(run.id(), "release its session", release));
-            run.cancelTimers();
-            admission.release();
-            metrics.runEnded(status.wire(), (System.nanoTime() - run.startedNanos) / 1e9);
+            if (!settled) settle(run, status);
             run.finished.complete(ending == null ? run.started : run.started.endedAs(ending));
         }
+    }
+
+    /** Gives back what the run held: its session, its timers, its place among the active runs. */
+    private boolean settle(Execution run, RunStatus status) {
+        Runnable release = () -> locks.release(run.started.sessionId(), run.id());
+        if (!step(run, "release its session", release::run)) pending.add(new Pending(run.id(), "release its session", release));
+        run.cancelTimers();
+        admission.release();
+        metrics.runEnded(status.wire(), (System.nanoTime() - run.startedNanos) / 1e9);
+        return true;
     }
 
     private void reportFailure(Execution run, RunStatus status, Throwable failure) {

@@ -44,10 +44,10 @@ class BoundedStateTest {
                 }
                 for (var b : batches) b.get();
             }
-            assertTrue(server.metric("weft_retained_runs") >= 1_000, "ended runs are kept for their retention time");
+            assertTrue(server.metric("weft_retained_runs") >= 100, "ended runs are kept for their retention time");
             var sessions = server.weft().stores().sessions();
             for (int i = 0; i < 30_000; i++) sessions.create("soak"); // 20,000 from the runs, 30,000 more
-            assertTrue(server.metric("weft_sessions") >= 1_000, "and sessions for their time to live");
+            assertTrue(server.metric("weft_sessions") >= 100, "and sessions for their time to live");
 
             Await.until("every run and session is forgotten", Duration.ofSeconds(60),
                     () -> server.metric("weft_retained_runs") == 0 && server.metric("weft_sessions") == 0);

@@ -6,6 +6,7 @@ import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.SslOptions;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
@@ -42,7 +43,8 @@ final class Redis implements AutoCloseable {
         URI uri = URI.create(url);
         this.address = new HostAndPort(uri.getHost(), uri.getPort() < 0 ? 6379 : uri.getPort());
         var builder = DefaultJedisClientConfig.builder().resp2().clientName("weft-" + instance)
-                .connectionTimeoutMillis(2000).socketTimeoutMillis(2000).ssl("rediss".equals(uri.getScheme()));
+                .connectionTimeoutMillis(2000).socketTimeoutMillis(2000);
+        if ("rediss".equals(uri.getScheme())) builder.sslOptions(SslOptions.builder().build());
         if (uri.getRawUserInfo() != null) {
             String[] parts = uri.getRawUserInfo().split(":", 2);
             if (!parts[0].isEmpty()) builder.user(decode(parts[0]));

@@ -1,6 +1,7 @@
 package weft.redis;
 
 import redis.clients.jedis.params.ZAddParams;
+import redis.clients.jedis.params.ZRangeParams;
 import weft.providers.Usage;
 import weft.store.RunRecord;
 import weft.store.RunStatus;
@@ -132,7 +133,8 @@ final class RedisRunStore implements RunStore {
 
     @Override
     public List<RunRecord> expiredLeases(long now, int max) {
-        List<String> ids = redis.call(c -> c.zrangeByScore(keys.leases(), Double.NEGATIVE_INFINITY, now, 0, max));
+        List<String> ids = redis.call(c -> c.zrange(keys.leases(),
+                ZRangeParams.zrangeByScoreParams(Double.NEGATIVE_INFINITY, now).limit(0, max)));
         var lost = new ArrayList<RunRecord>();
         for (String id : ids) {
             var record = find(id);

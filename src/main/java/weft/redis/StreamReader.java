@@ -44,6 +44,7 @@ final class StreamReader implements AutoCloseable {
     }
 
     /** Makes a blocked read start again, so that a newly watched run is read at once. */
+    @SuppressWarnings("deprecation") // the pooled client has no clientUnblock; the raw command is the same
     void wake() {
         long id = clientId;
         if (id < 0 || !blocked) return;

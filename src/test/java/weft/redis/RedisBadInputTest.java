@@ -46,7 +46,7 @@ class RedisBadInputTest {
             assertEquals(503, refused.statusCode(), refused.body());
             assertTrue(refused.headers().firstValue("Retry-After").isPresent());
 
-            try (RedisServer redis = RedisServer.process(port)) {
+            try (var _ = RedisServer.process(port)) {
                 Await.until("Weft sees its Redis", Duration.ofSeconds(20), () -> server.get("/healthz").statusCode() == 200);
                 var answer = server.post("/v1/runs", "{\"input\":\"hi\",\"stream\":false}");
                 assertEquals(200, answer.statusCode(), answer.body());

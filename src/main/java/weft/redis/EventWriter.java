@@ -49,8 +49,6 @@ final class EventWriter implements AutoCloseable {
      * requests (a thousand runs starting at once), every run's events would wait with it.
      */
     private Jedis connection;
-    /** Round trips and events written, for the benchmark's per-delta figures. */
-    private volatile long batches, written;
 
     private final String feed;
     private final BlockingQueue<Map<String, String>> announcements = new ArrayBlockingQueue<>(10_000);
@@ -136,8 +134,6 @@ final class EventWriter implements AutoCloseable {
             closeConnection();
             throw redis.unavailable(broken);
         }
-        batches++;
-        written += batch.size();
         var stored = new LinkedHashMap<RedisRunLog, List<LoggedEvent>>();
         for (int i = 0; i < batch.size(); i++) {
             Pending p = batch.get(i);
@@ -213,10 +209,6 @@ final class EventWriter implements AutoCloseable {
         var entries = redis.call(c -> c.xrange(redis.keys.events(p.log().runId()), id, id));
         return entries.size() == 1 && json.equals(entries.getFirst().getFields().get("e"));
     }
-
-    long batches() { return batches; }
-
-    long written() { return written; }
 
     private void closeConnection() {
         if (connection == null) return;

@@ -81,11 +81,6 @@ final class RedisEventLog implements EventLog, AutoCloseable {
         redis.call(c -> c.del(redis.keys.events(runId)));
     }
 
-    /** Round trips and events the writer has made, for the benchmark. */
-    long[] writes() {
-        return new long[] {writer.batches(), writer.written()};
-    }
-
     @Override
     public void close() {
         reader.close();

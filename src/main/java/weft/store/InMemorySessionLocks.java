@@ -17,8 +17,4 @@ public final class InMemorySessionLocks implements SessionLocks {
     public void release(String sessionId, String runId) {
         holders.remove(sessionId, runId);
     }
-
-    public int size() {
-        return holders.size();
-    }
 }

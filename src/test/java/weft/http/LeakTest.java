@@ -24,7 +24,7 @@ class LeakTest {
     @Test
     void fiftyRunsLeaveNoThreadsAndNoRetainedRunsAfterRetention() throws Exception {
         var script = ScriptedProvider.of("script", List.of("a", "b", "c")).pausing(Duration.ofMillis(1));
-        try (TestServer server = TestServer.start(Map.of("WEFT_RUN_RETENTION", "200ms"), script)) {
+        try (TestServer server = TestServer.start(Map.of("WEFT_RUN_RETENTION", "2s") /* long enough for a slow machine to read every run to done */, script)) {
             // Warm up so that pools the JDK creates lazily exist before the baseline.
             try (SseStream s = server.streamRun("{\"input\":\"warm\",\"provider\":\"script\"}")) { s.readToDone(); }
             Await.until("the warm-up run is evicted", Duration.ofSeconds(10), () -> server.metric("weft_retained_runs") == 0);

@@ -48,7 +48,7 @@ public record Settings(
 
     public static Settings load(Map<String, String> env, String... args) {
         var vars = new Vars(merge(env, args));
-        return new Settings(
+        return checked(vars, new Settings(
                 vars.string("WEFT_HOST", "127.0.0.1"),
                 vars.integer("WEFT_PORT", 8080, 0, 65535),
                 vars.string("WEFT_PROVIDER", null),
@@ -80,7 +80,18 @@ public record Settings(
                 vars.integer("WEFT_MAX_HISTORY_CHARS", 1_000_000, 1, Integer.MAX_VALUE),
                 vars.integer("WEFT_MAX_RETAINED_RUNS", 50_000, 1, Integer.MAX_VALUE),
                 vars.integer("WEFT_MAX_SESSIONS", 100_000, 1, Integer.MAX_VALUE),
-                vars.integer("WEFT_MAX_RETAINED_MB", 512, 1, 1 << 20));
+                vars.integer("WEFT_MAX_RETAINED_MB", 512, 1, 1 << 20)));
+    }
+
+    /** Refuses combinations of values that are each fine alone. */
+    private static Settings checked(Vars vars, Settings s) {
+        if (s.sessionTtl().compareTo(s.runTimeout()) <= 0) {
+            // A run renews its session when it starts and appends its answer when it ends.
+            throw new IllegalArgumentException("WEFT_SESSION_TTL=" + vars.string("WEFT_SESSION_TTL", "24h")
+                    + " must be longer than WEFT_RUN_TIMEOUT=" + vars.string("WEFT_RUN_TIMEOUT", "10m") + ": a session has to outlive its longest run to take the answer; "
+                    + "raise WEFT_SESSION_TTL or lower WEFT_RUN_TIMEOUT");
+        }
+        return s;
     }
 
     /** {@code redis://[user:password@]host[:port][/db]} or {@code rediss://…} for TLS; refused at start-up otherwise. */

@@ -53,4 +53,12 @@ class SettingsTest {
         var f = assertThrows(IllegalArgumentException.class, () -> Settings.load(Map.of(), "port"));
         assertTrue(f.getMessage().contains("'port'"), f.getMessage());
     }
+
+    @Test
+    void aSessionThatWouldExpireDuringItsLongestRunIsRefusedWithBothNames() {
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> Settings.load(Map.of("WEFT_SESSION_TTL", "5m", "WEFT_RUN_TIMEOUT", "10m")));
+        assertTrue(e.getMessage().contains("WEFT_SESSION_TTL=5m") && e.getMessage().contains("WEFT_RUN_TIMEOUT=10m"), e.getMessage());
+        assertEquals(Duration.ofMinutes(11), Settings.load(Map.of("WEFT_SESSION_TTL", "11m")).sessionTtl());
+    }
 }

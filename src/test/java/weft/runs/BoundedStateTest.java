@@ -24,7 +24,7 @@ class BoundedStateTest {
 
     @Test
     void twentyThousandRunsAndFiftyThousandSessionsAreForgottenAfterTheirTime() throws Exception {
-        try (TestServer server = TestServer.start(Map.of("WEFT_RUN_RETENTION", "3s", "WEFT_SESSION_TTL", "3s"))) {
+        try (TestServer server = TestServer.start(Map.of("WEFT_RUN_RETENTION", "3s", "WEFT_SESSION_TTL", "3s", "WEFT_RUN_TIMEOUT", "2s"))) {
             var warm = server.post("/v1/runs", "{\"input\":\"warm up\",\"stream\":false,\"max_tokens\":4}");
             assertEquals(200, warm.statusCode());
             Await.until("the warm-up is forgotten", Duration.ofSeconds(20),
@@ -73,19 +73,20 @@ class BoundedStateTest {
 
     @Test
     void aSessionIsRenewedByUseAndExpiresWhenUnused() {
-        try (TestServer server = TestServer.start(Map.of("WEFT_SESSION_TTL", "1s"))) {
+        // A session must outlive its longest run, so the run timeout bounds how short its life can be.
+        try (TestServer server = TestServer.start(Map.of("WEFT_SESSION_TTL", "4s", "WEFT_RUN_TIMEOUT", "3s"))) {
             String session = TestServer.json(server.post("/v1/runs", "{\"input\":\"hi\",\"stream\":false}")).get("session_id").asText();
             long[] lastUse = {System.nanoTime()};
-            for (int i = 0; i < 4; i++) {
-                Await.until("most of the time to live has passed", Duration.ofSeconds(5),
-                        () -> System.nanoTime() - lastUse[0] > 700_000_000L);
+            for (int i = 0; i < 3; i++) {
+                Await.until("most of the time to live has passed", Duration.ofSeconds(10),
+                        () -> System.nanoTime() - lastUse[0] > 2_500_000_000L);
                 long sent = System.nanoTime(); // the renewal happens after this, while the request is served
                 assertEquals(200, server.get("/v1/sessions/" + session).statusCode(), "still there after use " + i);
                 lastUse[0] = sent;
             }
             // weft_sessions counts without touching, so watching it does not keep the session alive.
-            Await.until("the unused session expires", Duration.ofSeconds(10), () -> server.metric("weft_sessions") == 0);
-            assertTrue(System.nanoTime() - lastUse[0] >= 1_000_000_000L, "not before its time to live");
+            Await.until("the unused session expires", Duration.ofSeconds(15), () -> server.metric("weft_sessions") == 0);
+            assertTrue(System.nanoTime() - lastUse[0] >= 4_000_000_000L, "not before its time to live");
             assertEquals(404, server.get("/v1/sessions/" + session).statusCode());
         }
     }

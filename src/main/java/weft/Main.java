@@ -1,8 +1,8 @@
 package weft;
 
 import com.sun.net.httpserver.HttpServer;
-import weft.auth.Authenticator;
 import weft.config.Settings;
+import weft.edge.Authenticate;
 import weft.http.Api;
 import weft.metrics.Metrics;
 import weft.providers.AnthropicProvider;
@@ -119,9 +119,12 @@ public final class Main {
         metrics.gauge("weft_retained_runs", "Runs held, running or ended within their retention time.", () -> stores.counts().runs());
         metrics.gauge("weft_sessions", "Sessions held.", () -> stores.counts().sessions());
 
+        var router = Api.router(runs, stores, providers, workflows, metrics,
+                new Api.Options(s.heartbeat(), s.sseRetry(), s.maxBodyBytes()));
         var server = HttpServer.create(new InetSocketAddress(s.host(), s.port()), 4096);
-        server.createContext("/", Api.router(runs, stores, providers, workflows, metrics, Authenticator.anonymous(),
-                new Api.Options(s.heartbeat(), s.sseRetry(), s.maxBodyBytes())));
+        // The edge: every request passes these filters, in this order, before the router.
+        server.createContext("/", router).getFilters().addAll(List.of(
+                new Authenticate()));
         var handlers = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(handlers);
         server.start();

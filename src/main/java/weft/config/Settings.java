@@ -44,7 +44,48 @@ public record Settings(
         int maxHistoryChars,
         int maxRetainedRuns,
         int maxSessions,
-        int maxRetainedMegabytes) {
+        int maxRetainedMegabytes,
+        Auth auth,
+        Web web,
+        Limits limits,
+        LogMode log) {
+
+    /** Who may call: the pinned JWT key, the claims checked, the escape hatch. Its text hides the secrets. */
+    public record Auth(String jwtSecret, String jwtPublicKeyFile, String jwtIssuer, String jwtAudience,
+                       boolean insecure, String metricsToken) {
+        /** True when requests must carry a token. */
+        public boolean enabled() {
+            return jwtSecret != null || jwtPublicKeyFile != null;
+        }
+
+        @Override
+        public String toString() {
+            return "Auth[" + (jwtSecret != null ? "HS256" : jwtPublicKeyFile != null ? "public key " + jwtPublicKeyFile : "none")
+                    + ", issuer=" + jwtIssuer + ", audience=" + jwtAudience + ", insecure=" + insecure
+                    + ", metricsToken=" + (metricsToken == null ? "none" : "set") + "]";
+        }
+    }
+
+    /** Where requests may come from and how they arrive: browsers' origins, host names, proxies, TLS. */
+    public record Web(java.util.List<String> corsOrigins, java.util.List<String> allowedHosts,
+                      java.util.List<String> trustedProxies, String tlsKeystore, String tlsPassword) {
+        @Override
+        public String toString() {
+            return "Web[corsOrigins=" + corsOrigins + ", allowedHosts=" + allowedHosts + ", trustedProxies=" + trustedProxies
+                    + ", tlsKeystore=" + tlsKeystore + ", tlsPassword=" + (tlsPassword == null ? "none" : "set") + "]";
+        }
+    }
+
+    /**
+     * Bounds on what one client or user may hold or send; 0 turns a per-user limit off.
+     * Global: {@code maxStreams} open streams, {@code maxConnections} open connections.
+     */
+    public record Limits(int maxRunsPerUser, int maxStreamsPerUser, long tokensPerDay, int maxStreams,
+                         int maxConnections, Duration requestTimeout, int maxHeaders, int maxHeaderBytes,
+                         int maxDocuments, int maxDocumentChars, int maxTokens, int maxFollowersPerRun) {}
+
+    /** {@code WEFT_LOG}: what goes to the access log on stdout. */
+    public enum LogMode { REQUESTS, RUNS, OFF }
 
     public static Settings load(Map<String, String> env, String... args) {
         var vars = new Vars(merge(env, args));
@@ -80,7 +121,25 @@ public record Settings(
                 vars.integer("WEFT_MAX_HISTORY_CHARS", 1_000_000, 1, Integer.MAX_VALUE),
                 vars.integer("WEFT_MAX_RETAINED_RUNS", 50_000, 1, Integer.MAX_VALUE),
                 vars.integer("WEFT_MAX_SESSIONS", 100_000, 1, Integer.MAX_VALUE),
-                vars.integer("WEFT_MAX_RETAINED_MB", 512, 1, 1 << 20)));
+                vars.integer("WEFT_MAX_RETAINED_MB", 512, 1, 1 << 20),
+                new Auth(vars.string("WEFT_JWT_SECRET", null), vars.string("WEFT_JWT_PUBLIC_KEY", null),
+                        vars.string("WEFT_JWT_ISSUER", null), vars.string("WEFT_JWT_AUDIENCE", null),
+                        vars.flag("WEFT_INSECURE"), vars.string("WEFT_METRICS_TOKEN", null)),
+                new Web(vars.list("WEFT_CORS_ORIGINS"), vars.list("WEFT_ALLOWED_HOSTS"), vars.list("WEFT_TRUSTED_PROXIES"),
+                        vars.string("WEFT_TLS_KEYSTORE", null), vars.string("WEFT_TLS_PASSWORD", null)),
+                new Limits(vars.integer("WEFT_MAX_RUNS_PER_USER", 0, 0, Integer.MAX_VALUE),
+                        vars.integer("WEFT_MAX_STREAMS_PER_USER", 0, 0, Integer.MAX_VALUE),
+                        vars.integer("WEFT_TOKENS_PER_DAY", 0, 0, Integer.MAX_VALUE),
+                        vars.integer("WEFT_MAX_STREAMS", 20_000, 1, Integer.MAX_VALUE),
+                        vars.integer("WEFT_MAX_CONNECTIONS", 0, 0, Integer.MAX_VALUE),
+                        vars.duration("WEFT_REQUEST_TIMEOUT", "30s"),
+                        vars.integer("WEFT_MAX_HEADERS", 100, 1, 10_000),
+                        vars.integer("WEFT_MAX_HEADER_BYTES", 64 * 1024, 1024, 1 << 24),
+                        vars.integer("WEFT_MAX_DOCUMENTS", 100, 0, 100_000),
+                        vars.integer("WEFT_MAX_DOCUMENT_CHARS", 1_000_000, 0, Integer.MAX_VALUE),
+                        vars.integer("WEFT_MAX_TOKENS", 32_768, 1, Integer.MAX_VALUE),
+                        vars.integer("WEFT_MAX_FOLLOWERS_PER_RUN", 100, 1, Integer.MAX_VALUE)),
+                vars.choice("WEFT_LOG", LogMode.REQUESTS)));
     }
 
     /** Refuses combinations of values that are each fine alone. */
@@ -144,6 +203,31 @@ public record Settings(
                 // reported below
             }
             throw new IllegalArgumentException(name + "=" + v + " is not a whole number from " + min + " to " + max);
+        }
+
+        boolean flag(String name) {
+            String v = string(name, null);
+            if (v == null || v.equals("0") || v.equalsIgnoreCase("false")) return false;
+            if (v.equals("1") || v.equalsIgnoreCase("true")) return true;
+            throw new IllegalArgumentException(name + "=" + v + " is not a flag: write 1 or 0");
+        }
+
+        /** Comma-separated values, blanks dropped. */
+        java.util.List<String> list(String name) {
+            String v = string(name, null);
+            if (v == null) return java.util.List.of();
+            return java.util.Arrays.stream(v.split(",")).map(String::strip).filter(x -> !x.isEmpty()).toList();
+        }
+
+        <E extends Enum<E>> E choice(String name, E fallback) {
+            String v = string(name, null);
+            if (v == null) return fallback;
+            for (E e : fallback.getDeclaringClass().getEnumConstants()) {
+                if (e.name().equalsIgnoreCase(v)) return e;
+            }
+            throw new IllegalArgumentException(name + "=" + v + " is not one of "
+                    + java.util.Arrays.stream(fallback.getDeclaringClass().getEnumConstants())
+                    .map(e -> e.name().toLowerCase(java.util.Locale.ROOT)).toList());
         }
 
         double decimal(String name, double fallback) {

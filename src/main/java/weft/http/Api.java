@@ -1,6 +1,5 @@
 package weft.http;
 
-import weft.auth.Authenticator;
 import weft.metrics.Metrics;
 import weft.providers.Providers;
 import weft.runs.Runs;
@@ -19,13 +18,13 @@ public final class Api {
     public record Options(Duration heartbeat, Duration retry, int maxBodyBytes) {}
 
     public static Router router(Runs runs, Stores stores, Providers providers, Workflows workflows, Metrics metrics,
-                                Authenticator authenticator, Options options) {
+                                Options options) {
         var stream = new EventStream(runs, stores.runs(), stores.events(), metrics, options.heartbeat(), options.retry());
         var waiter = new RunWaiter(runs, stores.runs(), stores.events(), options.heartbeat());
         var routes = new ArrayList<Router.Route>();
         routes.addAll(new RunsApi(runs, stream, waiter, options.maxBodyBytes()).routes());
         routes.addAll(new SessionsApi(stores.sessions()).routes());
         routes.addAll(new SystemApi(providers, workflows, metrics, stores.health()).routes());
-        return new Router(authenticator, metrics, List.copyOf(routes));
+        return new Router(metrics, List.copyOf(routes));
     }
 }

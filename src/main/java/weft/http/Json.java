@@ -9,7 +9,7 @@ import java.io.OutputStream;
 import java.util.Map;
 
 /** Writing JSON answers. One mapper for the whole server: it is thread-safe once configured. */
-final class Json {
+public final class Json {
     static final ObjectMapper MAPPER = new ObjectMapper();
 
     private Json() {}
@@ -27,7 +27,7 @@ final class Json {
         }
     }
 
-    static void sendError(HttpExchange exchange, HttpError error) throws IOException {
+    public static void sendError(HttpExchange exchange, HttpError error) throws IOException {
         error.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
         ObjectNode inner = object().put("code", error.code()).put("message", error.getMessage());
         for (Map.Entry<String, Object> detail : error.details().entrySet()) {

@@ -1,6 +1,7 @@
 package weft.http;
 
 import com.sun.net.httpserver.HttpExchange;
+import weft.auth.Principal;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +12,12 @@ import java.util.Optional;
  * One request as a handler sees it: the exchange, the values of the route's {@code {…}}
  * path segments in order, and who is asking.
  */
-public record Request(HttpExchange exchange, List<String> pathParams, String subject) {
+public record Request(HttpExchange exchange, List<String> pathParams, Principal principal) {
+
+    /** The caller's subject: the owner of what this request creates. */
+    public String subject() {
+        return principal.subject();
+    }
 
     public String param(int index) {
         return pathParams.get(index);
@@ -23,6 +29,11 @@ public record Request(HttpExchange exchange, List<String> pathParams, String sub
 
     /** A query parameter, decoded; the first if it repeats. */
     public Optional<String> query(String name) {
+        return query(exchange, name);
+    }
+
+    /** A query parameter of any exchange, decoded; the first if it repeats. */
+    public static Optional<String> query(HttpExchange exchange, String name) {
         String raw = exchange.getRequestURI().getRawQuery();
         if (raw == null) return Optional.empty();
         for (String pair : raw.split("&")) {

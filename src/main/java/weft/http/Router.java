@@ -2,7 +2,7 @@ package weft.http;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import weft.auth.Authenticator;
+import weft.auth.Principal;
 import weft.metrics.Metrics;
 import weft.runs.Refusal;
 import weft.store.StoreUnavailable;
@@ -29,8 +29,22 @@ public final class Router implements HttpHandler {
         void handle(Request request) throws IOException;
     }
 
-    /** {@code GET /v1/runs/{id}}: a method, a path template, and its handler. */
-    public record Route(String method, String template, Handler handler) {
+    /** Who may call a route: anyone, a user (with a token when authentication is on), or an operator. */
+    public enum Access {
+        /** No credentials needed: {@code /healthz}, the page. */
+        PUBLIC,
+        /** The caller's own runs and sessions. */
+        USER,
+        /** Server-wide figures: {@code WEFT_METRICS_TOKEN} when one is set, else as {@link #USER}. */
+        OPERATOR
+    }
+
+    /** {@code GET /v1/runs/{id}}: a method, a path template, who may call it, and its handler. */
+    public record Route(String method, String template, Access access, Handler handler) {
+        public Route(String method, String template, Handler handler) {
+            this(method, template, Access.USER, handler);
+        }
+
         Pattern pattern() {
             return Pattern.compile(template.replaceAll("\\{[a-z_]+}", "([^/]+)"));
         }
@@ -38,12 +52,10 @@ public final class Router implements HttpHandler {
 
     private record Compiled(Route route, Pattern pattern) {}
 
-    private final Authenticator authenticator;
     private final Metrics metrics;
     private final List<Compiled> routes = new ArrayList<>();
 
-    public Router(Authenticator authenticator, Metrics metrics, List<Route> routes) {
-        this.authenticator = authenticator;
+    public Router(Metrics metrics, List<Route> routes) {
         this.metrics = metrics;
         routes.forEach(r -> this.routes.add(new Compiled(r, r.pattern())));
     }
@@ -83,7 +95,7 @@ public final class Router implements HttpHandler {
             }
             var params = new ArrayList<String>();
             for (int i = 1; i <= m.groupCount(); i++) params.add(m.group(i));
-            c.route().handler().handle(new Request(exchange, params, authenticator.subject(exchange)));
+            c.route().handler().handle(new Request(exchange, params, Principal.of(exchange)));
             return;
         }
         if (!allowed.isEmpty()) {
@@ -91,6 +103,17 @@ public final class Router implements HttpHandler {
                     + String.join(" or ", allowed), Map.of("Allow", String.join(", ", allowed)), Map.of());
         }
         throw HttpError.notFound("no such path: " + path);
+    }
+
+    /**
+     * Who may call {@code method path}, as its route declares; a path no route serves needs a
+     * user, so that a caller without credentials learns nothing about which paths exist.
+     */
+    public Access access(String method, String path) {
+        for (Compiled c : routes) {
+            if (c.pattern().matcher(path).matches() && c.route().method().equals(method)) return c.route().access();
+        }
+        return Access.USER;
     }
 
     private void answer(HttpExchange exchange, HttpError error) {

@@ -48,7 +48,7 @@ final class RunsApi {
         RunRequest body = RunRequestReader.read(json);
         Runs.Idempotency idem = request.header("Idempotency-Key")
                 .map(key -> new Runs.Idempotency(checkKey(key), fingerprint(json))).orElse(null);
-        Runs.Started started = runs.start(body, request.subject(), idem);
+        Runs.Started started = runs.start(body, request.principal(), idem);
         RunRecord run = started.run();
         String location = "/v1/runs/" + run.id();
         if (body.background()) {

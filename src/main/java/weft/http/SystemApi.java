@@ -29,8 +29,8 @@ final class SystemApi {
 
     List<Router.Route> routes() {
         return List.of(
-                new Router.Route("GET", "/healthz", this::health),
-                new Router.Route("GET", "/metrics", this::metrics),
+                new Router.Route("GET", "/healthz", Router.Access.PUBLIC, this::health),
+                new Router.Route("GET", "/metrics", Router.Access.OPERATOR, this::metrics),
                 new Router.Route("GET", "/v1/workflows", this::workflows));
     }
 

@@ -1,5 +1,6 @@
 package weft.runs;
 
+import weft.auth.Principal;
 import weft.providers.Providers;
 import weft.workflows.Step;
 import weft.workflows.Workflow;
@@ -33,8 +34,9 @@ public final class Admission {
         this.rateLimiter = rateLimiter;
     }
 
-    /** Admits a run of {@code workflow} for {@code subject}, or throws a {@link Refusal} that says what to change. */
-    Workflow admit(RunRequest request, String subject) {
+    /** Admits a run for {@code caller}, or throws a {@link Refusal} that says what to change. */
+    Workflow admit(RunRequest request, Principal caller) {
+        String subject = caller.limitKey();
         if (draining) throw new Refusal(Refusal.Kind.OVERLOADED, "the server is shutting down; retry on another instance", 1);
         if (request.input().length() > limits.maxInputChars()) {
             throw new Refusal(Refusal.Kind.TOO_LARGE, "'input' has " + request.input().length()
@@ -47,8 +49,8 @@ public final class Admission {
             if (providers.find(name).isEmpty()) throw new Refusal(Refusal.Kind.INVALID, providers.whyUnavailable(name));
         }
         long wait = rateLimiter.acquire(subject, System.nanoTime());
-        if (wait > 0) throw new Refusal(Refusal.Kind.RATE_LIMITED, "too many runs started by '" + subject
-                + "'; the limit is " + limits.runsPerMinutePerSubject() + " a minute", wait);
+        if (wait > 0) throw new Refusal(Refusal.Kind.RATE_LIMITED, "too many runs started by '" + caller.subject()
+                + "'; the limit is " + limits.runsPerMinutePerSubject() + " a minute (WEFT_RATE_LIMIT)", wait);
         if (active.incrementAndGet() > limits.maxActiveRuns()) {
             active.decrementAndGet();
             rateLimiter.refund(subject);
@@ -59,9 +61,9 @@ public final class Admission {
     }
 
     /** A run admitted by {@link #admit} was refused later after all: it does not count. */
-    void undo(String subject) {
+    void undo(Principal caller) {
         active.decrementAndGet();
-        rateLimiter.refund(subject);
+        rateLimiter.refund(caller.limitKey());
     }
 
     /** A run has ended. */

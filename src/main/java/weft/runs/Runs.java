@@ -1,6 +1,7 @@
 package weft.runs;
 
 import weft.events.LoggedEvent;
+import weft.auth.Principal;
 import weft.events.RunEvent;
 import weft.metrics.Metrics;
 import weft.providers.ChatMessage;
@@ -77,12 +78,13 @@ public final class Runs implements Peers.Listener {
 
     /**
      * Checks the request, then starts the run on its own virtual thread and returns at once.
-     * With an idempotency key that {@code subject} used before, returns that run instead.
+     * With an idempotency key that the caller used before, returns that run instead.
      *
      * @throws Refusal when the request cannot be served, saying what to change
      */
-    public Started start(RunRequest request, String subject, Idempotency idem) {
-        Workflow workflow = admission.admit(request, subject);
+    public Started start(RunRequest request, Principal caller, Idempotency idem) {
+        String subject = caller.subject();
+        Workflow workflow = admission.admit(request, caller);
         String runId = Ids.newId("r_");
         String claimedSession = null;
         boolean claimedKey = false;
@@ -93,7 +95,7 @@ public final class Runs implements Peers.Listener {
                 var earlier = idempotency.claim(subject, idem.key(), new IdempotencyKeys.Claim(runId, idem.fingerprint()));
                 if (earlier.isPresent()) {
                     // Not a new run: it takes no place and no rate token.
-                    admission.undo(subject);
+                    admission.undo(caller);
                     counted = false;
                     return new Started(replay(earlier.get(), idem, subject), true);
                 }
@@ -122,7 +124,7 @@ public final class Runs implements Peers.Listener {
             executor.launch(admitted);
             return new Started(record, false);
         } catch (RuntimeException refused) {
-            if (counted) admission.undo(subject);
+            if (counted) admission.undo(caller);
             if (admitted != null) forget(admitted);
             if (claimedSession != null) locks.release(claimedSession, runId);
             if (claimedKey) idempotency.release(subject, idem.key(), runId);

@@ -15,13 +15,16 @@ import weft.providers.Providers;
 import weft.redis.RedisStores;
 import weft.runs.Admission;
 import weft.runs.Followers;
+import weft.runs.HeldPlaces;
 import weft.runs.LeaseKeeper;
 import weft.runs.LostRuns;
 import weft.runs.Peers;
-import weft.runs.RateLimiter;
+import weft.runs.Places;
 import weft.runs.RunExecutor;
 import weft.runs.RunFinisher;
 import weft.runs.Runs;
+import weft.runs.StreamLimits;
+import weft.runs.UserLimits;
 import weft.store.Ids;
 import weft.store.Stores;
 import weft.workflows.WorkflowFile;
@@ -103,9 +106,13 @@ public final class Main {
         }
         Stores stores = wrap.apply(base);
 
-        var rateLimiter = new RateLimiter(s.rateLimitPerMinute());
-        var admission = new Admission(workflows, providers, new Admission.Limits(s.maxActiveRuns(), s.maxInputChars(),
-                s.rateLimitPerMinute()), rateLimiter);
+        var places = new HeldPlaces(new Places("runs", s.limits().maxRunsPerUser(), stores.counters(), s.runLease()),
+                new Places("streams", s.limits().maxStreamsPerUser(), stores.counters(), s.runLease()));
+        var users = new UserLimits(stores.counters(), places.runs(),
+                new UserLimits.Settings(s.rateLimitPerMinute(), s.limits().tokensPerDay()));
+        var admission = new Admission(workflows, providers, new Admission.Limits(s.maxActiveRuns(), s.maxInputChars()), users);
+        var streams = new StreamLimits(new StreamLimits.Settings(s.limits().maxStreams(), s.limits().maxFollowersPerRun()),
+                places.streams());
         var finisher = new RunFinisher(stores.runs(), stores.sessions(), stores.locks(), admission, metrics, s.runTimeout());
         var executor = new RunExecutor(s.runTimeout(), finisher);
         var followers = new Followers(instance, executor, peers, timers, s.disconnectGrace());
@@ -114,12 +121,16 @@ public final class Main {
                 new Runs.Limits(s.runLease(), s.maxHistoryChars()));
         var leases = new LeaseKeeper(instance, s.runLease(), stores.runs(), executor, finisher,
                 new LostRuns(stores.runs(), stores.events(), stores.sessions(), stores.locks(), workflows, metrics), timers);
-        everySecond(timers, stores.sweep());
-        everySecond(timers, () -> rateLimiter.forgetIdle(System.nanoTime()));
+        every(timers, Duration.ofSeconds(1), stores.sweep());
+        every(timers, Duration.ofMillis(Math.max(1, s.runLease().toMillis() / 3)), places::renew);
         metrics.gauge("weft_retained_runs", "Runs held, running or ended within their retention time.", () -> stores.counts().runs());
         metrics.gauge("weft_sessions", "Sessions held.", () -> stores.counts().sessions());
+        metrics.gauge("weft_user_run_places", "Places under WEFT_MAX_RUNS_PER_USER this instance holds.", () -> places.runs().held());
+        metrics.gauge("weft_user_stream_places", "Places under WEFT_MAX_STREAMS_PER_USER this instance holds.",
+                () -> places.streams().held());
+        metrics.gauge("weft_followed_runs", "Runs that streams of this instance follow.", streams::followedRuns);
 
-        var router = Api.router(runs, stores, providers, workflows, metrics,
+        var router = Api.router(runs, stores, providers, workflows, metrics, streams,
                 new Api.Options(s.heartbeat(), s.sseRetry(), s.maxBodyBytes()));
         var server = HttpServer.create(new InetSocketAddress(s.host(), s.port()), 4096);
         // The edge: every request passes these filters, in this order, before the router.
@@ -128,7 +139,7 @@ public final class Main {
         var handlers = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(handlers);
         server.start();
-        return new Weft(instance, server, runs, providers, stores, leases, timers, handlers, s.shutdownGrace());
+        return new Weft(instance, server, runs, providers, stores, leases, places, timers, handlers, s.shutdownGrace());
     }
 
     /**
@@ -167,14 +178,14 @@ public final class Main {
     }
 
     /** Housekeeping that must outlive a failure: a scheduled task that throws is never run again. */
-    private static void everySecond(ScheduledThreadPoolExecutor timers, Runnable task) {
+    private static void every(ScheduledThreadPoolExecutor timers, Duration period, Runnable task) {
         timers.scheduleWithFixedDelay(() -> {
             try {
                 task.run();
             } catch (RuntimeException e) {
-                System.getLogger("weft").log(System.Logger.Level.DEBUG, "housekeeping failed, next try in a second: " + e);
+                System.getLogger("weft").log(System.Logger.Level.DEBUG, "housekeeping failed, next try soon: " + e);
             }
-        }, 1, 1, TimeUnit.SECONDS);
+        }, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private static String orElse(String value, String fallback) {

@@ -2,6 +2,7 @@ package weft;
 
 import com.sun.net.httpserver.HttpServer;
 import weft.providers.Providers;
+import weft.runs.HeldPlaces;
 import weft.runs.LeaseKeeper;
 import weft.runs.Runs;
 import weft.store.Stores;
@@ -12,7 +13,7 @@ import java.util.concurrent.ScheduledExecutorService;
 
 /** A running server, as {@link Main#start} returns it: its port, and how to stop it well. */
 public record Weft(String instance, HttpServer server, Runs runs, Providers providers, Stores stores,
-                   LeaseKeeper leases, ScheduledExecutorService timers, ExecutorService handlers,
+                   LeaseKeeper leases, HeldPlaces places, ScheduledExecutorService timers, ExecutorService handlers,
                    Duration shutdownGrace) {
 
     public int port() {
@@ -35,6 +36,7 @@ public record Weft(String instance, HttpServer server, Runs runs, Providers prov
         }
         leases.close();
         timers.shutdownNow();
+        places.releaseAll(); // what a run or stream still held, lest it wait for its lease in a shared store
         handlers.shutdownNow();
         try {
             stores.close().close();

@@ -3,6 +3,7 @@ package weft.http;
 import weft.metrics.Metrics;
 import weft.providers.Providers;
 import weft.runs.Runs;
+import weft.runs.StreamLimits;
 import weft.store.Stores;
 import weft.workflows.Workflows;
 
@@ -18,8 +19,9 @@ public final class Api {
     public record Options(Duration heartbeat, Duration retry, int maxBodyBytes) {}
 
     public static Router router(Runs runs, Stores stores, Providers providers, Workflows workflows, Metrics metrics,
-                                Options options) {
-        var stream = new EventStream(runs, stores.runs(), stores.events(), metrics, options.heartbeat(), options.retry());
+                                StreamLimits streams, Options options) {
+        var stream = new EventStream(runs, stores.runs(), stores.events(), metrics, streams, options.heartbeat(),
+                options.retry());
         var waiter = new RunWaiter(runs, stores.runs(), stores.events(), options.heartbeat());
         var routes = new ArrayList<Router.Route>();
         routes.addAll(new RunsApi(runs, stream, waiter, options.maxBodyBytes()).routes());

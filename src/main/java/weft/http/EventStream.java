@@ -2,8 +2,10 @@ package weft.http;
 
 import com.sun.net.httpserver.HttpExchange;
 import weft.events.LoggedEvent;
+import weft.auth.Principal;
 import weft.metrics.Metrics;
 import weft.runs.Runs;
+import weft.runs.StreamLimits;
 import weft.sse.SseWriter;
 import weft.store.EventLog;
 import weft.store.RunRecord;
@@ -31,29 +33,46 @@ final class EventStream {
     private final RunStore records;
     private final EventLog events;
     private final Metrics metrics;
+    private final StreamLimits limits;
     private final Duration heartbeat;
     private final long retryMillis;
 
-    EventStream(Runs runs, RunStore records, EventLog events, Metrics metrics, Duration heartbeat, Duration retry) {
+    EventStream(Runs runs, RunStore records, EventLog events, Metrics metrics, StreamLimits limits, Duration heartbeat,
+                Duration retry) {
         this.runs = runs;
         this.records = records;
         this.events = events;
         this.metrics = metrics;
+        this.limits = limits;
         this.heartbeat = heartbeat;
         this.retryMillis = retry.toMillis();
     }
 
     /**
-     * Streams the run's events after {@code after}; {@code 204 No Content} when the run has
-     * ended and the client has seen its {@code done}, which tells an {@code EventSource} to stop
-     * reconnecting.
+     * Opens a stream for the caller within the stream limits, or throws the refusal; the
+     * caller closes it when the response is over, whichever way.
      */
-    void follow(HttpExchange exchange, RunRecord run, long after, Map<String, String> headers) throws IOException {
-        if (!run.running() && after >= run.doneSeq()) {
-            headers.forEach(exchange.getResponseHeaders()::set);
-            exchange.sendResponseHeaders(204, -1);
-            return;
+    StreamLimits.Stream open(Principal caller) {
+        return limits.open(caller);
+    }
+
+    /**
+     * Streams the run's events after {@code after} on a stream of its own; {@code 204 No
+     * Content} when the run has ended and the client has seen its {@code done}, which tells an
+     * {@code EventSource} to stop reconnecting.
+     */
+    void follow(HttpExchange exchange, Principal caller, RunRecord run, long after) throws IOException {
+        if (seenToDone(exchange, run, after, Map.of())) return;
+        try (var stream = limits.open(caller)) {
+            follow(exchange, stream, run, after, Map.of());
         }
+    }
+
+    /** As {@link #follow(HttpExchange, Principal, RunRecord, long)}, on a stream {@link #open opened} already. */
+    void follow(HttpExchange exchange, StreamLimits.Stream stream, RunRecord run, long after, Map<String, String> headers)
+            throws IOException {
+        if (seenToDone(exchange, run, after, headers)) return;
+        stream.follow(run.id());
         var h = exchange.getResponseHeaders();
         h.set("Content-Type", "text/event-stream; charset=utf-8");
         h.set("Cache-Control", "no-cache");
@@ -72,6 +91,14 @@ final class EventStream {
             metrics.streamClosed();
             runs.detach(run);
         }
+    }
+
+    private static boolean seenToDone(HttpExchange exchange, RunRecord run, long after, Map<String, String> headers)
+            throws IOException {
+        if (run.running() || after < run.doneSeq()) return false;
+        headers.forEach(exchange.getResponseHeaders()::set);
+        exchange.sendResponseHeaders(204, -1);
+        return true;
     }
 
     private void relay(String runId, long after, SseWriter sse) throws IOException, InterruptedException {

@@ -48,10 +48,9 @@ final class RunsApi {
         RunRequest body = RunRequestReader.read(json);
         Runs.Idempotency idem = request.header("Idempotency-Key")
                 .map(key -> new Runs.Idempotency(checkKey(key), fingerprint(json))).orElse(null);
-        Runs.Started started = runs.start(body, request.principal(), idem);
-        RunRecord run = started.run();
-        String location = "/v1/runs/" + run.id();
         if (body.background()) {
+            RunRecord run = runs.start(body, request.principal(), idem).run();
+            String location = "/v1/runs/" + run.id();
             request.exchange().getResponseHeaders().set("Location", location);
             Json.send(request.exchange(), 202, Json.object()
                     .put("run_id", run.id())
@@ -59,10 +58,15 @@ final class RunsApi {
                     .put("events_url", location + "/events")
                     .put("cancel_url", location + "/cancel"));
         } else if (body.stream()) {
-            long after = started.existing() ? lastEventId(request) : 0;
-            stream.follow(request.exchange(), run, after, Map.of("X-Run-Id", run.id(), "Location", location));
+            // The stream's place is taken first: a run refused its stream is not started at all.
+            try (var open = stream.open(request.principal())) {
+                Runs.Started started = runs.start(body, request.principal(), idem);
+                RunRecord run = started.run();
+                long after = started.existing() ? lastEventId(request) : 0;
+                stream.follow(request.exchange(), open, run, after, Map.of("X-Run-Id", run.id(), "Location", "/v1/runs/" + run.id()));
+            }
         } else {
-            waiter.answerWhenEnded(request.exchange(), run);
+            waiter.answerWhenEnded(request.exchange(), runs.start(body, request.principal(), idem).run());
         }
     }
 
@@ -72,7 +76,7 @@ final class RunsApi {
 
     private void events(Request request) throws IOException {
         RunRecord run = find(request);
-        stream.follow(request.exchange(), run, lastEventId(request), Map.of());
+        stream.follow(request.exchange(), request.principal(), run, lastEventId(request));
     }
 
     private void cancel(Request request) throws IOException {

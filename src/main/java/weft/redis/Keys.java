@@ -48,4 +48,13 @@ record Keys(String prefix) {
 
     /** List: the answer to one request sent on a control channel. */
     String reply(String requestId) { return prefix + "reply:" + requestId; }
+
+    /** Hash: a user's token bucket of runs started ({@code t} tokens, {@code ts} last refill in epoch ms); lapses once full again. */
+    String bucket(String limitKey) { return prefix + "rate:" + limitKey; }
+
+    /** Sorted set: the holders of a user's places of a kind ({@code runs}, {@code streams}) by expiry (epoch ms). */
+    String places(String kind, String limitKey) { return prefix + "places:" + kind + ":" + limitKey; }
+
+    /** String: output tokens a user has used on a UTC day (days since the epoch); lapses two days later. */
+    String tokens(String limitKey, long day) { return prefix + "tokens:" + day + ":" + limitKey; }
 }

@@ -12,31 +12,31 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Decides whether a run may start here: the server is not draining, the input is within
- * its limit, the workflow and every provider it names exist, the subject is within its rate,
- * and this instance runs fewer than its limit. A run admitted holds a place until
- * {@link #release}; a run refused after admission gives its place and its rate token back.
+ * its limit, the workflow and every provider it names exist, the user is within their
+ * {@link UserLimits}, and this instance runs fewer than its limit. A run admitted holds its
+ * places until {@link #release}; a run refused after admission gives its places and its rate
+ * token back ({@link #undo}).
  */
 public final class Admission {
     /** The limits runs are admitted within. */
-    public record Limits(int maxActiveRuns, int maxInputChars, int runsPerMinutePerSubject) {}
+    public record Limits(int maxActiveRuns, int maxInputChars) {}
 
     private final Workflows workflows;
     private final Providers providers;
     private final Limits limits;
-    private final RateLimiter rateLimiter;
+    private final UserLimits users;
     private final AtomicInteger active = new AtomicInteger();
     private volatile boolean draining;
 
-    public Admission(Workflows workflows, Providers providers, Limits limits, RateLimiter rateLimiter) {
+    public Admission(Workflows workflows, Providers providers, Limits limits, UserLimits users) {
         this.workflows = workflows;
         this.providers = providers;
         this.limits = limits;
-        this.rateLimiter = rateLimiter;
+        this.users = users;
     }
 
-    /** Admits a run for {@code caller}, or throws a {@link Refusal} that says what to change. */
-    Workflow admit(RunRequest request, Principal caller) {
-        String subject = caller.limitKey();
+    /** Admits run {@code runId} for {@code caller}, or throws a {@link Refusal} that says what to change. */
+    Workflow admit(RunRequest request, Principal caller, String runId) {
         if (draining) throw new Refusal(Refusal.Kind.OVERLOADED, "the server is shutting down; retry on another instance", 1);
         if (request.input().length() > limits.maxInputChars()) {
             throw new Refusal(Refusal.Kind.TOO_LARGE, "'input' has " + request.input().length()
@@ -48,27 +48,27 @@ public final class Admission {
         for (String name : providersNamed(workflow.root(), request.provider())) {
             if (providers.find(name).isEmpty()) throw new Refusal(Refusal.Kind.INVALID, providers.whyUnavailable(name));
         }
-        long wait = rateLimiter.acquire(subject, System.nanoTime());
-        if (wait > 0) throw new Refusal(Refusal.Kind.RATE_LIMITED, "too many runs started by '" + caller.subject()
-                + "'; the limit is " + limits.runsPerMinutePerSubject() + " a minute (WEFT_RATE_LIMIT)", wait);
+        users.admit(caller, runId);
         if (active.incrementAndGet() > limits.maxActiveRuns()) {
             active.decrementAndGet();
-            rateLimiter.refund(subject);
+            users.undo(caller, runId);
             throw new Refusal(Refusal.Kind.OVERLOADED, "this server is running its limit of "
-                    + limits.maxActiveRuns() + " runs", 1);
+                    + limits.maxActiveRuns() + " runs (WEFT_MAX_ACTIVE_RUNS)", 1);
         }
         return workflow;
     }
 
     /** A run admitted by {@link #admit} was refused later after all: it does not count. */
-    void undo(Principal caller) {
+    void undo(Principal caller, String runId) {
         active.decrementAndGet();
-        rateLimiter.refund(caller.limitKey());
+        users.undo(caller, runId);
     }
 
-    /** A run has ended. */
-    void release() {
+    /** A run has ended: its places come back, and its output tokens count against its user's day. */
+    void release(String runId, String limitKey, long outputTokens) {
         active.decrementAndGet();
+        users.release(runId);
+        users.used(limitKey, outputTokens);
     }
 
     int active() {

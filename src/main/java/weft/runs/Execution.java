@@ -16,6 +16,8 @@ import java.util.concurrent.ScheduledFuture;
  */
 final class Execution {
     final RunRecord started;
+    /** Whose limits the run counts against ({@code Principal.limitKey()}). */
+    final String limitKey;
     final String input;
     final OnDisconnect onDisconnect;
     final RunLog log;
@@ -31,9 +33,10 @@ final class Execution {
     private ScheduledFuture<?> graceCheck;
     private boolean timersCancelled;
 
-    Execution(RunRecord started, String input, OnDisconnect onDisconnect, RunLog log, WorkflowRun workflow,
+    Execution(RunRecord started, String limitKey, String input, OnDisconnect onDisconnect, RunLog log, WorkflowRun workflow,
               Stopper<RunStatus> stopper) {
         this.started = started;
+        this.limitKey = limitKey;
         this.input = input;
         this.onDisconnect = onDisconnect;
         this.log = log;

@@ -87,24 +87,28 @@ public final class RunFinisher {
                 pending.add(new Pending(run.id(), "record its ending", () -> runs.end(run.id(), end)));
             }
             // A client that has seen done may start the session's next run at once: settle first.
-            settled = settle(run, status);
+            settled = settle(run, status, usage);
             Usage total = usage;
             step(run, "write done", () -> {
                 run.log.append(new RunEvent.Done(status.wire(), output, total));
                 run.log.sync();
             });
         } finally {
-            if (!settled) settle(run, status);
+            if (!settled) settle(run, status, usage);
             run.finished.complete(ending == null ? run.started : run.started.endedAs(ending));
         }
     }
 
-    /** Gives back what the run held: its session, its timers, its place among the active runs. */
-    private boolean settle(Execution run, RunStatus status) {
+    /**
+     * Gives back what the run held: its session, its timers, its places among the active runs
+     * and its user's; and counts its output tokens (estimated ones too) against the user's day.
+     */
+    private boolean settle(Execution run, RunStatus status, Usage usage) {
         Runnable release = () -> locks.release(run.started.sessionId(), run.id());
         if (!step(run, "release its session", release::run)) pending.add(new Pending(run.id(), "release its session", release));
         run.cancelTimers();
-        admission.release();
+        step(run, "give back its places and count its tokens",
+                () -> admission.release(run.id(), run.limitKey, usage.outputTokens()));
         metrics.runEnded(status.wire(), (System.nanoTime() - run.startedNanos) / 1e9);
         return true;
     }

@@ -84,8 +84,8 @@ public final class Runs implements Peers.Listener {
      */
     public Started start(RunRequest request, Principal caller, Idempotency idem) {
         String subject = caller.subject();
-        Workflow workflow = admission.admit(request, caller);
         String runId = Ids.newId("r_");
+        Workflow workflow = admission.admit(request, caller, runId);
         String claimedSession = null;
         boolean claimedKey = false;
         boolean counted = true;
@@ -95,7 +95,7 @@ public final class Runs implements Peers.Listener {
                 var earlier = idempotency.claim(subject, idem.key(), new IdempotencyKeys.Claim(runId, idem.fingerprint()));
                 if (earlier.isPresent()) {
                     // Not a new run: it takes no place and no rate token.
-                    admission.undo(caller);
+                    admission.undo(caller, runId);
                     counted = false;
                     return new Started(replay(earlier.get(), idem, subject), true);
                 }
@@ -116,7 +116,7 @@ public final class Runs implements Peers.Listener {
             var workflowRun = new WorkflowRun(workflow, new WorkflowRun.Inputs(request.input(), request.system(),
                     history(session), request.documents(), request.provider(), request.model(), request.maxTokens()),
                     providers, log::append, metrics, stopper::stopRequested);
-            admitted = new Execution(record, request.input(), request.onDisconnect(), log, workflowRun, stopper);
+            admitted = new Execution(record, caller.limitKey(), request.input(), request.onDisconnect(), log, workflowRun, stopper);
             executor.admit(admitted);
             records.create(record);
             metrics.runStarted();
@@ -124,7 +124,7 @@ public final class Runs implements Peers.Listener {
             executor.launch(admitted);
             return new Started(record, false);
         } catch (RuntimeException refused) {
-            if (counted) admission.undo(caller);
+            if (counted) admission.undo(caller, runId);
             if (admitted != null) forget(admitted);
             if (claimedSession != null) locks.release(claimedSession, runId);
             if (claimedKey) idempotency.release(subject, idem.key(), runId);

@@ -6,13 +6,14 @@ import java.util.Optional;
  * Everything Weft keeps about runs and sessions, in one place so that {@code Main} picks
  * memory or Redis in one line and every part gets the same stores.
  *
- * @param counts what they hold
+ * @param counters the per-user limits' counters (runs started, places held, tokens used)
+ * @param counts   what they hold
  * @param health says what is wrong with the stores, if anything ({@code /healthz} shows it)
  * @param sweep  forgets what has expired, for stores that do not expire entries themselves
  * @param close  lets go of connections and threads
  */
 public record Stores(EventLog events, RunStore runs, SessionStore sessions, SessionLocks locks,
-                     IdempotencyKeys idempotency, Health health, Counts counts, Runnable sweep, AutoCloseable close) {
+                     IdempotencyKeys idempotency, UserCounters counters, Health health, Counts counts, Runnable sweep, AutoCloseable close) {
 
     /** What the stores hold, for {@code /metrics}. */
     public interface Counts {
@@ -41,15 +42,18 @@ public record Stores(EventLog events, RunStore runs, SessionStore sessions, Sess
         var sessions = new InMemorySessionStore(new InMemorySessionStore.Limits(limits.sessionTtlMillis(),
                 limits.maxSessions(), limits.maxSessionBytes()));
         var idempotency = new InMemoryIdempotencyKeys(limits.runRetentionMillis(), limits.maxRuns());
+        var counters = new InMemoryUserCounters();
         var counts = new Counts() {
             public long runs() { return runs.retained(); }
 
             public long sessions() { return sessions.size(); }
         };
-        return new Stores(events, runs, sessions, new InMemorySessionLocks(), idempotency, Optional::empty, counts, () -> {
-            runs.sweep();
-            sessions.sweep();
-            idempotency.sweep();
-        }, () -> { });
+        return new Stores(events, runs, sessions, new InMemorySessionLocks(), idempotency, counters, Optional::empty, counts,
+                () -> {
+                    runs.sweep();
+                    sessions.sweep();
+                    idempotency.sweep();
+                    counters.sweep(System.currentTimeMillis());
+                }, () -> { });
     }
 }

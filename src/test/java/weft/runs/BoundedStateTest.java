@@ -1,6 +1,7 @@
 package weft.runs;
 
 import org.junit.jupiter.api.Test;
+import weft.store.InMemoryUserCounters;
 import weft.testing.Await;
 import weft.testing.TestServer;
 
@@ -93,13 +94,13 @@ class BoundedStateTest {
 
     @Test
     void rateLimitBucketsOfIdleSubjectsAreForgotten() {
-        var limiter = new RateLimiter(60);
+        var counters = new InMemoryUserCounters();
         long now = 0;
-        for (int i = 0; i < 1_000; i++) assertEquals(0, limiter.acquire("subject-" + i, now));
-        assertEquals(1_000, limiter.subjects());
-        limiter.forgetIdle(now + 500_000_000L);
-        assertEquals(1_000, limiter.subjects(), "a bucket still refilling is kept");
-        limiter.forgetIdle(now + 1_000_000_000L);
-        assertEquals(0, limiter.subjects(), "a bucket full again is the same as none");
+        for (int i = 0; i < 1_000; i++) assertEquals(0, counters.takeToken("subject-" + i, 60, now));
+        assertEquals(1_000, counters.keys());
+        counters.sweep(now + 500);
+        assertEquals(1_000, counters.keys(), "a bucket still refilling is kept");
+        counters.sweep(now + 1_000);
+        assertEquals(0, counters.keys(), "a bucket full again is the same as none");
     }
 }

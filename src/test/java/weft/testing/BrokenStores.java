@@ -12,10 +12,12 @@ import weft.store.SessionStore;
 import weft.store.StoreUnavailable;
 import weft.store.StoredMessage;
 import weft.store.Stores;
+import weft.store.UserCounters;
 
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,7 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * (with {@link StoreUnavailable}). Operations are named {@code append:<event type>},
  * {@code sync}, {@code after}, {@code runs.create}, {@code runs.find}, {@code runs.end},
  * {@code sessions.create}, {@code sessions.find}, {@code sessions.append}, {@code locks.claim},
- * {@code locks.release}; {@link #failOnce} breaks one for its next call only.
+ * {@code locks.release}, {@code counters} (every per-user counter); {@link #failOnce} breaks one for its next call only.
  */
 public final class BrokenStores {
     private final Set<String> broken = ConcurrentHashMap.newKeySet();
@@ -48,7 +50,7 @@ public final class BrokenStores {
 
     public Stores wrap(Stores s) {
         return new Stores(events(s.events()), runs(s.runs()), sessions(s.sessions()), locks(s.locks()), s.idempotency(),
-                s.health(), s.counts(), s.sweep(), s.close());
+                counters(s.counters()), s.health(), s.counts(), s.sweep(), s.close());
     }
 
     private EventLog events(EventLog real) {
@@ -138,6 +140,45 @@ public final class BrokenStores {
             public void release(String sessionId, String runId) {
                 check("locks.release");
                 real.release(sessionId, runId);
+            }
+        };
+    }
+
+    private UserCounters counters(UserCounters real) {
+        return new UserCounters() {
+            public long takeToken(String key, int perMinute, long nowMillis) {
+                check("counters");
+                return real.takeToken(key, perMinute, nowMillis);
+            }
+
+            public void refundToken(String key, int perMinute, long nowMillis) {
+                check("counters");
+                real.refundToken(key, perMinute, nowMillis);
+            }
+
+            public boolean claim(String kind, String key, String holder, int max, long nowMillis, long expiresAtMillis) {
+                check("counters");
+                return real.claim(kind, key, holder, max, nowMillis, expiresAtMillis);
+            }
+
+            public void renew(String kind, Map<String, ? extends Collection<String>> holdersByKey, long expiresAtMillis) {
+                check("counters");
+                real.renew(kind, holdersByKey, expiresAtMillis);
+            }
+
+            public void release(String kind, String key, String holder) {
+                check("counters");
+                real.release(kind, key, holder);
+            }
+
+            public long tokensUsed(String key, long day) {
+                check("counters");
+                return real.tokensUsed(key, day);
+            }
+
+            public void addTokens(String key, long day, long tokens) {
+                check("counters");
+                real.addTokens(key, day, tokens);
             }
         };
     }

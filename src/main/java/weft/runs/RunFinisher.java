@@ -106,8 +106,8 @@ public final class RunFinisher {
             });
         } finally {
             if (!settled) settle(run, status);
+            tell(run, status, usage); // before finished: a shutdown that waits for the run waits for its line
             run.finished.complete(ending == null ? run.started : run.started.endedAs(ending));
-            tell(run, status, usage);
         }
     }
 

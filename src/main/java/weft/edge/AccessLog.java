@@ -90,7 +90,7 @@ public final class AccessLog extends Filter {
         if (mode == Settings.LogMode.OFF) return;
         ObjectNode line = JSON.createObjectNode()
                 .put("type", "run")
-                .put("time", Instant.now().toString())
+                .put("time", Instant.ofEpochMilli(System.currentTimeMillis()).toString())
                 .put("run_id", run.runId())
                 .put("subject", run.subject())
                 .put("status", run.status())

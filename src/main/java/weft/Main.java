@@ -1,7 +1,9 @@
 package weft;
 
 import com.sun.net.httpserver.HttpServer;
+import weft.config.Secrets;
 import weft.config.Settings;
+import weft.edge.AccessLog;
 import weft.edge.Authenticate;
 import weft.http.Api;
 import weft.metrics.Metrics;
@@ -40,6 +42,7 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -59,11 +62,14 @@ public final class Main {
         }
         Settings settings;
         Weft weft;
+        // Start-up mistakes are printed, and a value that is wrong may be a secret.
+        Secrets secrets = Secrets.of(System.getenv());
         try {
             settings = Settings.load(System.getenv(), args);
+            secrets = Secrets.of(settings);
             weft = start(settings);
         } catch (IllegalArgumentException badSetting) {
-            System.err.println("weft: " + badSetting.getMessage());
+            System.err.println("weft: " + secrets.scrub(badSetting.getMessage()));
             System.exit(2);
             return;
         }
@@ -75,17 +81,30 @@ public final class Main {
     /** Builds every part from the settings and starts serving. */
     public static Weft start(Settings settings) throws IOException {
         var timers = newTimers();
-        return start(settings, configuredProviders(settings, timers), timers, UnaryOperator.identity());
+        return start(settings, configuredProviders(settings, timers), timers, UnaryOperator.identity(), System.out::println);
     }
 
     /** As {@link #start(Settings)}, with the given providers (tests add scripted ones) and stores seen through {@code wrap}. */
     public static Weft start(Settings settings, List<Provider> available, UnaryOperator<Stores> wrap) throws IOException {
-        return start(settings, available, newTimers(), wrap);
+        return start(settings, available, newTimers(), wrap, System.out::println);
     }
 
+    /** As {@link #start(Settings, List, UnaryOperator)}, with the access log's lines going to {@code log}. */
+    public static Weft start(Settings settings, List<Provider> available, UnaryOperator<Stores> wrap,
+                             Consumer<String> log) throws IOException {
+        return start(settings, available, newTimers(), wrap, log);
+    }
+
+    /**
+     * @param log takes the access log's lines; {@code System.out::println} in production: PrintStream
+     *            writes each line whole under its lock, and a line is written only after its request's
+     *            answer or its run's done, so a slow stdout delays no client's bytes
+     */
     private static Weft start(Settings s, List<Provider> available, ScheduledThreadPoolExecutor timers,
-                              UnaryOperator<Stores> wrap) throws IOException {
+                              UnaryOperator<Stores> wrap, Consumer<String> log) throws IOException {
         String instance = Ids.newId("i_");
+        var secrets = Secrets.of(s);
+        var accessLog = new AccessLog(log, s.log());
         var metrics = new Metrics();
         var providers = new Providers(available, s.defaultProvider());
         var workflows = new Workflows(s.workflowsFile() == null ? List.of()
@@ -100,7 +119,8 @@ public final class Main {
             peers = Peers.none();
         } else {
             var redis = RedisStores.connect(s.redisUrl(), s.redisPrefix(), instance, new RedisStores.Limits(
-                    s.runRetention(), s.runTimeout().plus(s.runLease()), s.sessionTtl(), s.maxRetainedRuns(), s.maxSessions()));
+                    s.runRetention(), s.runTimeout().plus(s.runLease()), s.sessionTtl(), s.maxRetainedRuns(), s.maxSessions()),
+                    secrets);
             base = redis.stores();
             peers = redis.peers();
         }
@@ -113,7 +133,8 @@ public final class Main {
         var admission = new Admission(workflows, providers, new Admission.Limits(s.maxActiveRuns(), s.maxInputChars()), users);
         var streams = new StreamLimits(new StreamLimits.Settings(s.limits().maxStreams(), s.limits().maxFollowersPerRun()),
                 places.streams());
-        var finisher = new RunFinisher(stores.runs(), stores.sessions(), stores.locks(), admission, metrics, s.runTimeout());
+        var finisher = new RunFinisher(stores.runs(), stores.sessions(), stores.locks(), admission, metrics, s.runTimeout(),
+                secrets, accessLog::runEnded);
         var executor = new RunExecutor(s.runTimeout(), finisher);
         var followers = new Followers(instance, executor, peers, timers, s.disconnectGrace());
         var runs = new Runs(instance, stores.runs(), stores.events(), stores.sessions(), stores.locks(),
@@ -135,6 +156,7 @@ public final class Main {
         var server = HttpServer.create(new InetSocketAddress(s.host(), s.port()), 4096);
         // The edge: every request passes these filters, in this order, before the router.
         server.createContext("/", router).getFilters().addAll(List.of(
+                accessLog,
                 new Authenticate()));
         var handlers = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(handlers);
@@ -152,7 +174,7 @@ public final class Main {
         var client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10)).executor(Executors.newVirtualThreadPerTaskExecutor()).build();
         var http = new ProviderHttp(client, timers, new ProviderHttp.Options(
-                s.upstreamIdleTimeout(), s.providerRetries(), s.providerBackoff()));
+                s.upstreamIdleTimeout(), s.providerRetries(), s.providerBackoff()), Secrets.of(s));
         var providers = new ArrayList<Provider>();
         providers.add(new DemoProvider(s.demoTimeToFirstToken(), s.demoTokensPerSecond()));
         if (s.openaiApiKey() != null || s.openaiBaseUrl() != null) {

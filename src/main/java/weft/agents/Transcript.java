@@ -13,6 +13,7 @@ public final class Transcript {
     private volatile boolean started;
     private volatile boolean reported;
     private volatile Usage usage;
+    private volatile long firstTextNanos;
 
     public Transcript(String agent) {
         this.agent = agent;
@@ -27,7 +28,13 @@ public final class Transcript {
     /** Whether the agent announced itself (a run stopped before that has nothing to report). */
     public boolean started() { return started; }
 
-    void append(String delta) { text.append(delta); }
+    void append(String delta) {
+        if (firstTextNanos == 0 && !delta.isEmpty()) firstTextNanos = System.nanoTime();
+        text.append(delta);
+    }
+
+    /** {@link System#nanoTime()} when the first text came, or 0 if none has. */
+    public long firstTextNanos() { return firstTextNanos; }
 
     void complete(Usage reported) {
         usage = reported;

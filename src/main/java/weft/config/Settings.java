@@ -87,6 +87,31 @@ public record Settings(
     /** {@code WEFT_LOG}: what goes to the access log on stdout. */
     public enum LogMode { REQUESTS, RUNS, OFF }
 
+    /** Every setting but the secrets: keys say only whether they are set, URLs lose their credentials. */
+    @Override
+    public String toString() {
+        return "Settings[host=" + host + ", port=" + port + ", defaultProvider=" + defaultProvider
+                + ", openaiApiKey=" + set(openaiApiKey) + ", openaiBaseUrl=" + Secrets.withoutCredentials(openaiBaseUrl)
+                + ", anthropicApiKey=" + set(anthropicApiKey) + ", anthropicBaseUrl=" + Secrets.withoutCredentials(anthropicBaseUrl)
+                + ", geminiApiKey=" + set(geminiApiKey) + ", geminiBaseUrl=" + Secrets.withoutCredentials(geminiBaseUrl)
+                + ", openaiModel=" + openaiModel + ", anthropicModel=" + anthropicModel + ", geminiModel=" + geminiModel
+                + ", upstreamIdleTimeout=" + upstreamIdleTimeout + ", providerRetries=" + providerRetries
+                + ", providerBackoff=" + providerBackoff + ", redisUrl=" + Secrets.withoutCredentials(redisUrl)
+                + ", workflowsFile=" + workflowsFile + ", heartbeat=" + heartbeat + ", sseRetry=" + sseRetry
+                + ", disconnectGrace=" + disconnectGrace + ", runTimeout=" + runTimeout + ", runRetention=" + runRetention
+                + ", shutdownGrace=" + shutdownGrace + ", maxBodyBytes=" + maxBodyBytes + ", maxInputChars=" + maxInputChars
+                + ", maxActiveRuns=" + maxActiveRuns + ", rateLimitPerMinute=" + rateLimitPerMinute
+                + ", demoTimeToFirstToken=" + demoTimeToFirstToken + ", demoTokensPerSecond=" + demoTokensPerSecond
+                + ", redisPrefix=" + redisPrefix + ", runLease=" + runLease + ", sessionTtl=" + sessionTtl
+                + ", maxHistoryChars=" + maxHistoryChars + ", maxRetainedRuns=" + maxRetainedRuns + ", maxSessions=" + maxSessions
+                + ", maxRetainedMegabytes=" + maxRetainedMegabytes + ", auth=" + auth + ", web=" + web + ", limits=" + limits
+                + ", log=" + log + "]";
+    }
+
+    private static String set(String secret) {
+        return secret == null ? "none" : "set";
+    }
+
     public static Settings load(Map<String, String> env, String... args) {
         var vars = new Vars(merge(env, args));
         return checked(vars, new Settings(
@@ -164,7 +189,7 @@ public record Settings(
         } catch (java.net.URISyntaxException bad) {
             // reported below
         }
-        throw new IllegalArgumentException("REDIS_URL=" + url + " is not a Redis URL: write redis://host:6379 "
+        throw new IllegalArgumentException("REDIS_URL=" + Secrets.withoutCredentials(url) + " is not a Redis URL: write redis://host:6379 "
                 + "(or redis://:password@host:6379/0, rediss:// for TLS), or leave it unset to keep everything in memory");
     }
 

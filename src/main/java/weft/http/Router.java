@@ -76,7 +76,7 @@ public final class Router implements HttpHandler {
                 // The client went away mid-answer; there is nobody left to tell.
             } catch (RuntimeException bug) {
                 System.getLogger("weft").log(System.Logger.Level.ERROR, "unexpected failure on "
-                        + exchange.getRequestMethod() + " " + exchange.getRequestURI(), bug);
+                        + exchange.getRequestMethod() + " " + exchange.getRequestURI().getRawPath(), bug); // the query may hold a ticket
                 answer(exchange, new HttpError(500, "internal_error", "the server failed unexpectedly; the log says why"));
             }
         }

@@ -92,7 +92,7 @@ public final class AnthropicProvider implements Provider {
 
         var answer = new Answer(sink);
         if (!http.stream(NAME, builder.build(), answer)) {
-            throw new ProviderException(ProviderException.Kind.PROTOCOL, "the stream from " + endpoint
+            throw new ProviderException(ProviderException.Kind.PROTOCOL, "the stream from " + ProviderHttp.where(endpoint) + endpoint.getRawPath()
                     + " ended before message_stop, after " + answer.text.length() + " characters of text:"
                     + " the answer may be cut short");
         }

@@ -91,7 +91,7 @@ public final class OpenAiProvider implements Provider {
 
         var answer = new Answer(sink);
         if (!http.stream(name(), builder.build(), answer::onEvent)) {
-            throw new ProviderException(ProviderException.Kind.PROTOCOL, "the stream from " + endpoint
+            throw new ProviderException(ProviderException.Kind.PROTOCOL, "the stream from " + ProviderHttp.where(endpoint) + endpoint.getRawPath()
                     + " ended before [DONE]: the answer may be cut short");
         }
         return answer.completion(promptText(body));

@@ -1,5 +1,7 @@
 package weft.providers;
 
+import weft.config.Secrets;
+
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Locale;
@@ -59,4 +61,14 @@ public final class ProviderException extends IOException {
 
     /** What the provider asked for in {@code Retry-After}, or null. */
     public Duration retryAfter() { return retryAfter; }
+
+    /**
+     * The same failure as clients may see it: the message with {@code secrets} masked, and no
+     * cause (whose own message may quote what the provider sent).
+     */
+    public ProviderException scrubbed(Secrets secrets) {
+        var clean = new ProviderException(kind, secrets.scrub(getMessage()), retryAfter, null);
+        clean.setStackTrace(getStackTrace());
+        return clean;
+    }
 }

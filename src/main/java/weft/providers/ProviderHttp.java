@@ -2,6 +2,7 @@ package weft.providers;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import weft.config.Secrets;
 import weft.config.Settings;
 import weft.sse.SseEvent;
 import weft.sse.SseParser;
@@ -60,11 +61,18 @@ public final class ProviderHttp {
     private final HttpClient client;
     private final ScheduledExecutorService timers;
     private final Options options;
+    private final Secrets secrets;
 
-    public ProviderHttp(HttpClient client, ScheduledExecutorService timers, Options options) {
+    public ProviderHttp(HttpClient client, ScheduledExecutorService timers, Options options, Secrets secrets) {
         this.client = client;
         this.timers = timers;
         this.options = options;
+        this.secrets = secrets;
+    }
+
+    /** Without configured secrets: credentials in URLs and bearer tokens are still masked. */
+    public ProviderHttp(HttpClient client, ScheduledExecutorService timers, Options options) {
+        this(client, timers, options, Secrets.NONE);
     }
 
     /**
@@ -82,11 +90,13 @@ public final class ProviderHttp {
         try {
             uri = new URI(base);
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException(variable + " '" + value + "' is not a valid URL: " + e.getMessage(), e);
+            throw new IllegalArgumentException(variable + " '" + Secrets.withoutCredentials(value) + "' is not a valid URL: "
+                    + Secrets.withoutCredentials(e.getMessage()));
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
-            throw new IllegalArgumentException(variable + " '" + value + "' is not an http(s) URL with a host: use e.g. " + example);
+            throw new IllegalArgumentException(variable + " '" + Secrets.withoutCredentials(value)
+                    + "' is not an http(s) URL with a host: use e.g. " + example);
         }
         return base;
     }
@@ -98,15 +108,26 @@ public final class ProviderHttp {
      */
     public boolean stream(String provider, HttpRequest request, EventHandler handler)
             throws IOException, InterruptedException {
-        HttpResponse<InputStream> response = send(provider, request);
-        try (InputStream body = response.body()) {
-            String type = response.headers().firstValue("Content-Type").orElse("(none)");
-            if (!type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
-                throw new ProviderException(ProviderException.Kind.PROTOCOL, provider + " answered " + type
-                        + " instead of an event stream: " + snippet(body));
+        try {
+            HttpResponse<InputStream> response = send(provider, request);
+            try (InputStream body = response.body()) {
+                String type = response.headers().firstValue("Content-Type").orElse("(none)");
+                if (!type.toLowerCase(Locale.ROOT).startsWith("text/event-stream")) {
+                    throw new ProviderException(ProviderException.Kind.PROTOCOL, provider + " answered " + type
+                            + " instead of an event stream: " + snippet(body));
+                }
+                return read(provider, body, handler);
             }
-            return read(provider, body, handler);
+        } catch (ProviderException e) {
+            throw e.scrubbed(secrets);
+        } catch (IOException e) { // not classified (a handler's own): its message may still quote the answer
+            throw new IOException(secrets.scrub(e.getMessage()));
         }
+    }
+
+    /** Where a provider is reached, for messages: scheme, host and port, never the URL's credentials. */
+    public static String where(URI uri) {
+        return uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
     }
 
     private boolean read(String provider, InputStream body, EventHandler handler) throws IOException, InterruptedException {
@@ -182,7 +203,7 @@ public final class ProviderHttp {
     }
 
     private static ProviderException unreachable(String provider, HttpRequest request, IOException e) {
-        String where = request.uri().getScheme() + "://" + request.uri().getAuthority();
+        String where = where(request.uri());
         Throwable root = e;
         while (root.getCause() != null) root = root.getCause();
         if (root instanceof UnresolvedAddressException || root instanceof java.net.UnknownHostException) {

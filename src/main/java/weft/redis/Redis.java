@@ -10,6 +10,7 @@ import redis.clients.jedis.SslOptions;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.exceptions.JedisException;
+import weft.config.Secrets;
 import weft.store.StoreUnavailable;
 
 import java.net.URI;
@@ -34,12 +35,14 @@ final class Redis implements AutoCloseable {
     private final JedisClientConfig config;
     private final JedisClientConfig blockingConfig;
     private final RedisClient client;
+    private final Secrets secrets;
     final Keys keys;
     private static final long SUSPICION_NANOS = Duration.ofSeconds(10).toNanos();
     private volatile boolean suspicious;
     private volatile long lastFailureNanos;
 
-    Redis(String url, String prefix, String instance) {
+    Redis(String url, String prefix, String instance, Secrets secrets) {
+        this.secrets = secrets;
         URI uri = URI.create(url);
         this.address = new HostAndPort(uri.getHost(), uri.getPort() < 0 ? 6379 : uri.getPort());
         var builder = DefaultJedisClientConfig.builder().resp2().clientName("weft-" + instance)
@@ -107,7 +110,13 @@ final class Redis implements AutoCloseable {
     }
 
     StoreUnavailable unavailable(Exception cause) {
-        return new StoreUnavailable("Redis at " + address + " does not answer: " + cause.getMessage(), cause);
+        // Clients see this message (a 503, /healthz): never the password, whatever Jedis put in it.
+        return new StoreUnavailable(secrets.scrub("Redis at " + address + " does not answer: " + cause.getMessage()), cause);
+    }
+
+    /** {@code text} with the configured secrets masked, for Weft's own log lines about Redis. */
+    String scrub(String text) {
+        return secrets.scrub(text);
     }
 
     /** A connection of its own for a loop that blocks in Redis; its timeout outlasts the block. */
@@ -126,7 +135,7 @@ final class Redis implements AutoCloseable {
                 client.ping(); // on a fresh connection: the first may have been one Redis closed when it restarted
                 return Optional.empty();
             } catch (JedisException e) {
-                return Optional.of("Redis at " + address + " does not answer (REDIS_URL): " + e.getMessage());
+                return Optional.of(secrets.scrub("Redis at " + address + " does not answer (REDIS_URL): " + e.getMessage()));
             }
         }
     }

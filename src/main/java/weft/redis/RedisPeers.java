@@ -88,7 +88,7 @@ final class RedisPeers implements Peers, AutoCloseable {
                 jedis.subscribe(sub, redis.keys.control(instance)); // returns when unsubscribed
             } catch (JedisException e) {
                 if (closed) return;
-                LOG.log(System.Logger.Level.DEBUG, "control channel lost Redis, retrying: " + e.getMessage());
+                LOG.log(System.Logger.Level.DEBUG, "control channel lost Redis, retrying: " + redis.scrub(e.getMessage()));
                 try {
                     Thread.sleep(backoff);
                 } catch (InterruptedException interrupted) {

@@ -1,5 +1,6 @@
 package weft.redis;
 
+import weft.config.Secrets;
 import weft.runs.Peers;
 import weft.store.Stores;
 
@@ -22,8 +23,9 @@ public record RedisStores(Stores stores, Peers peers) {
      */
     public record Limits(Duration retention, Duration runningTtl, Duration sessionTtl, int maxRuns, int maxSessions) {}
 
-    public static RedisStores connect(String url, String prefix, String instance, Limits limits) {
-        var redis = new Redis(url, prefix, instance);
+    /** @param secrets masked in every message about Redis, the password of {@code url} among them */
+    public static RedisStores connect(String url, String prefix, String instance, Limits limits, Secrets secrets) {
+        var redis = new Redis(url, prefix, instance, secrets);
         var runs = new RedisRunStore(redis, limits.retention(), limits.runningTtl(), limits.maxRuns());
         var events = new RedisEventLog(redis, limits.runningTtl(), instance);
         var sessions = new RedisSessionStore(redis, limits.sessionTtl(), limits.maxSessions());

@@ -73,7 +73,7 @@ final class StreamReader implements AutoCloseable {
                 if (backoff > 50 || !reachable()) {
                     var down = redis.unavailable(e);
                     tails.all().stream().filter(t -> !t.local).forEach(t -> t.fail(down));
-                    LOG.log(System.Logger.Level.DEBUG, "stream reader lost Redis, retrying: " + e.getMessage());
+                    LOG.log(System.Logger.Level.DEBUG, "stream reader lost Redis, retrying: " + down.getMessage());
                     sleep(backoff);
                 }
                 backoff = Math.min(2000, backoff * 2);

@@ -1,5 +1,6 @@
 package weft.runs;
 
+import weft.config.Secrets;
 import weft.config.Settings;
 import weft.events.RunEvent;
 import weft.metrics.Metrics;
@@ -15,9 +16,11 @@ import weft.workflows.WorkflowException;
 import weft.workflows.WorkflowRun;
 
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
 
 /**
  * Writes a run's last words, in an order clients can rely on: the error (if any),
@@ -40,19 +43,27 @@ public final class RunFinisher {
     private final Admission admission;
     private final Metrics metrics;
     private final Duration runTimeout;
+    private final Secrets secrets;
+    private final Consumer<RunEnded> ended;
     private final Queue<Pending> pending = new ConcurrentLinkedQueue<>();
 
     /** A step of finishing the store refused, to be tried again. */
     private record Pending(String runId, String what, Runnable action) {}
 
+    /**
+     * @param secrets masked in the error messages it writes and logs
+     * @param ended   told of each run once its {@code done} is written (the access log)
+     */
     public RunFinisher(RunStore runs, SessionStore sessions, SessionLocks locks, Admission admission, Metrics metrics,
-                Duration runTimeout) {
+                Duration runTimeout, Secrets secrets, Consumer<RunEnded> ended) {
         this.runs = runs;
         this.sessions = sessions;
         this.locks = locks;
         this.admission = admission;
         this.metrics = metrics;
         this.runTimeout = runTimeout;
+        this.secrets = secrets;
+        this.ended = ended;
     }
 
     void finish(Execution run, RunStatus status, Throwable failure) {
@@ -95,7 +106,27 @@ public final class RunFinisher {
             });
         } finally {
             if (!settled) settle(run, status, usage);
+            tell(run, status, usage); // before finished: a shutdown that waits for the run waits for its line
             run.finished.complete(ending == null ? run.started : run.started.endedAs(ending));
+        }
+    }
+
+    /** The access log's line; a failure to write it must not touch the run. */
+    private void tell(Execution run, RunStatus status, Usage usage) {
+        try {
+            var providers = new LinkedHashSet<String>();
+            long firstText = Long.MAX_VALUE;
+            for (WorkflowRun.AgentRun agent : run.workflow.agents()) {
+                providers.add(agent.agent().provider().name());
+                long at = agent.transcript().firstTextNanos();
+                if (at != 0) firstText = Math.min(firstText, at);
+            }
+            Long ttft = firstText == Long.MAX_VALUE ? null : Math.max(0, (firstText - run.startedNanos) / 1_000_000);
+            ended.accept(new RunEnded(run.id(), run.started.owner(), status.wire(), run.started.workflow(),
+                    List.copyOf(providers), usage.inputTokens(), usage.outputTokens(), usage.estimated(), ttft,
+                    (System.nanoTime() - run.startedNanos) / 1_000_000));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "run " + run.id() + ": the access log failed: " + e);
         }
     }
 
@@ -117,8 +148,8 @@ public final class RunFinisher {
         RunEvent.Error error = null;
         if (status == RunStatus.FAILED && !(failure instanceof AgentStopped)) {
             error = failure instanceof WorkflowException we
-                    ? new RunEvent.Error(we.code(), we.getMessage(), false, null)
-                    : new RunEvent.Error("internal_error", "the run failed unexpectedly: " + failure, false, null);
+                    ? new RunEvent.Error(we.code(), secrets.scrub(we.getMessage()), false, null)
+                    : new RunEvent.Error("internal_error", secrets.scrub("the run failed unexpectedly: " + failure), false, null);
         } else if (status == RunStatus.TIMED_OUT) {
             error = new RunEvent.Error("timed_out", "the run took longer than its limit of "
                     + Settings.human(runTimeout) + " (WEFT_RUN_TIMEOUT)", false, null);
@@ -161,7 +192,7 @@ public final class RunFinisher {
             return false;
         } catch (Exception | Error e) {
             metrics.error("finish_failed");
-            LOG.log(System.Logger.Level.WARNING, "run " + run.id() + " could not " + what + ": " + e);
+            LOG.log(System.Logger.Level.WARNING, secrets.scrub("run " + run.id() + " could not " + what + ": " + e));
             return false;
         }
     }

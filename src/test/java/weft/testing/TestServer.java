@@ -34,12 +34,17 @@ public final class TestServer implements AutoCloseable {
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("test provider timers").daemon().factory());
 
+    /** The access log's lines are kept, not printed: the last this many. */
+    private static final int KEPT_LINES = 10_000;
+
     private final Weft weft;
+    private final java.util.ArrayDeque<String> lines;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    private TestServer(Weft weft) {
+    private TestServer(Weft weft, java.util.ArrayDeque<String> lines) {
         this.weft = weft;
+        this.lines = lines;
     }
 
     /** A server whose demo model answers instantly, plus any extra providers. */
@@ -63,8 +68,15 @@ public final class TestServer implements AutoCloseable {
         var providers = new ArrayList<Provider>();
         providers.add(new DemoProvider(settings.demoTimeToFirstToken(), settings.demoTokensPerSecond()));
         providers.addAll(List.of(extra));
+        var lines = new java.util.ArrayDeque<String>();
+        java.util.function.Consumer<String> log = line -> {
+            synchronized (lines) {
+                if (lines.size() == KEPT_LINES) lines.removeFirst();
+                lines.addLast(line);
+            }
+        };
         try {
-            return new TestServer(Main.start(settings, providers, wrap));
+            return new TestServer(Main.start(settings, providers, wrap, log), lines);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -83,6 +95,13 @@ public final class TestServer implements AutoCloseable {
     }
 
     public Weft weft() { return weft; }
+
+    /** The access log's lines so far (the last {@value #KEPT_LINES}), oldest first. */
+    public List<String> logLines() {
+        synchronized (lines) {
+            return List.copyOf(lines);
+        }
+    }
 
     /**
      * The HTTP machinery real providers share, as Main builds it, with test-sized patience:

@@ -1,6 +1,9 @@
 package weft;
 
 import com.sun.net.httpserver.HttpServer;
+import weft.auth.AccessTokens;
+import weft.auth.Exposure;
+import weft.auth.Tickets;
 import weft.config.Settings;
 import weft.edge.Authenticate;
 import weft.http.Api;
@@ -31,9 +34,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -67,6 +72,8 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(new Thread(weft::shutdown, "weft shutdown"));
         System.out.printf("weft listening on http://%s:%d (provider %s, %s, instance %s)%n", settings.host(), weft.port(),
                 weft.providers().defaultProvider().name(), settings.redisUrl() == null ? "in memory" : "Redis", weft.instance());
+        String notice = Exposure.of(settings.auth(), settings.host()).notice(settings.host());
+        if (!notice.isEmpty()) System.out.println(notice);
     }
 
     /** Builds every part from the settings and starts serving. */
@@ -82,6 +89,8 @@ public final class Main {
 
     private static Weft start(Settings s, List<Provider> available, ScheduledThreadPoolExecutor timers,
                               UnaryOperator<Stores> wrap) throws IOException {
+        Exposure exposure = Exposure.of(s.auth(), s.host());
+        Optional<AccessTokens> tokens = AccessTokens.from(s.auth());
         String instance = Ids.newId("i_");
         var metrics = new Metrics();
         var providers = new Providers(available, s.defaultProvider());
@@ -119,12 +128,15 @@ public final class Main {
         metrics.gauge("weft_retained_runs", "Runs held, running or ended within their retention time.", () -> stores.counts().runs());
         metrics.gauge("weft_sessions", "Sessions held.", () -> stores.counts().sessions());
 
+        // With a secret every instance derives the same ticket key; otherwise the stores share a random one.
+        var tickets = new Tickets(s.auth().jwtSecret() != null ? () -> Tickets.derivedKey(s.auth().jwtSecret())
+                : () -> stores.keys().key("tickets"), Clock.systemUTC());
         var router = Api.router(runs, stores, providers, workflows, metrics,
-                new Api.Options(s.heartbeat(), s.sseRetry(), s.maxBodyBytes()));
+                new Api.Options(s.heartbeat(), s.sseRetry(), s.maxBodyBytes()), new Api.Access(tickets, exposure == Exposure.INSECURE));
         var server = HttpServer.create(new InetSocketAddress(s.host(), s.port()), 4096);
         // The edge: every request passes these filters, in this order, before the router.
         server.createContext("/", router).getFilters().addAll(List.of(
-                new Authenticate()));
+                new Authenticate(tokens, tickets, router::access, s.auth().metricsToken())));
         var handlers = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(handlers);
         server.start();

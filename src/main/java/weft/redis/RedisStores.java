@@ -41,7 +41,7 @@ public record RedisStores(Stores stores, Peers peers) {
                     peers.close();
                     events.close();
                     redis.close();
-                });
+                }, new RedisSharedKeys(redis));
         return new RedisStores(stores, peers);
     }
 

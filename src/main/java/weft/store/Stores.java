@@ -10,9 +10,11 @@ import java.util.Optional;
  * @param health says what is wrong with the stores, if anything ({@code /healthz} shows it)
  * @param sweep  forgets what has expired, for stores that do not expire entries themselves
  * @param close  lets go of connections and threads
+ * @param keys   signing keys every instance on these stores shares
  */
 public record Stores(EventLog events, RunStore runs, SessionStore sessions, SessionLocks locks,
-                     IdempotencyKeys idempotency, Health health, Counts counts, Runnable sweep, AutoCloseable close) {
+                     IdempotencyKeys idempotency, Health health, Counts counts, Runnable sweep, AutoCloseable close,
+                     SharedKeys keys) {
 
     /** What the stores hold, for {@code /metrics}. */
     public interface Counts {
@@ -50,6 +52,6 @@ public record Stores(EventLog events, RunStore runs, SessionStore sessions, Sess
             runs.sweep();
             sessions.sweep();
             idempotency.sweep();
-        }, () -> { });
+        }, () -> { }, new InMemorySharedKeys());
     }
 }

@@ -48,7 +48,7 @@ public final class BrokenStores {
 
     public Stores wrap(Stores s) {
         return new Stores(events(s.events()), runs(s.runs()), sessions(s.sessions()), locks(s.locks()), s.idempotency(),
-                s.health(), s.counts(), s.sweep(), s.close());
+                s.health(), s.counts(), s.sweep(), s.close(), s.keys());
     }
 
     private EventLog events(EventLog real) {

@@ -89,8 +89,15 @@ public final class Main {
 
     private static Weft start(Settings s, List<Provider> available, ScheduledThreadPoolExecutor timers,
                               UnaryOperator<Stores> wrap) throws IOException {
-        Exposure exposure = Exposure.of(s.auth(), s.host());
-        Optional<AccessTokens> tokens = AccessTokens.from(s.auth());
+        Exposure exposure;
+        Optional<AccessTokens> tokens;
+        try { // refuse to start open or with a bad key, before anything is built
+            exposure = Exposure.of(s.auth(), s.host());
+            tokens = AccessTokens.from(s.auth());
+        } catch (IllegalArgumentException refused) {
+            timers.shutdownNow();
+            throw refused;
+        }
         String instance = Ids.newId("i_");
         var metrics = new Metrics();
         var providers = new Providers(available, s.defaultProvider());

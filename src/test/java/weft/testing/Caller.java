@@ -35,6 +35,12 @@ public record Caller(TestServer server, String token) {
         return TestServer.json(response).get("run_id").asText();
     }
 
+    /** Starts a streamed run: the response is its SSE stream. */
+    public SseStream streamRun(String body) {
+        return server.stream(request("/v1/runs").header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
     /** Follows a run's events with this caller's token and any extra headers. */
     public SseStream follow(String runId, String... headers) {
         var request = request("/v1/runs/" + runId + "/events");

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Weft's two commands (and a third):
+# Weft's two commands (and two more):
 #   ./run.sh [--weft_port=8080 …]   build if the sources changed, then serve on 127.0.0.1:8080
 #   ./run.sh test                   run the whole test suite
 #   ./run.sh bench [options]        run the benchmark (see README)
+#   ./run.sh token --sub alice --ttl 1h   print an access token signed with WEFT_JWT_SECRET
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -43,6 +44,11 @@ case "${1:-}" in
     shift
     build
     exec java "${JVM_OPTS[@]}" -cp "$(classpath)" weft.bench.Bench "$@"
+    ;;
+  token)
+    shift
+    build
+    exec java "${JVM_OPTS[@]}" -cp "$(classpath)" weft.auth.TokenCommand "$@"
     ;;
   *)
     build

@@ -2,6 +2,9 @@ package weft;
 
 import com.sun.net.httpserver.HttpServer;
 import weft.config.Secrets;
+import weft.auth.AccessTokens;
+import weft.auth.Exposure;
+import weft.auth.Tickets;
 import weft.config.Settings;
 import weft.edge.AccessLog;
 import weft.edge.Authenticate;
@@ -36,9 +39,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -76,6 +81,8 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(new Thread(weft::shutdown, "weft shutdown"));
         System.out.printf("weft listening on http://%s:%d (provider %s, %s, instance %s)%n", settings.host(), weft.port(),
                 weft.providers().defaultProvider().name(), settings.redisUrl() == null ? "in memory" : "Redis", weft.instance());
+        String notice = Exposure.of(settings.auth(), settings.host()).notice(settings.host());
+        if (!notice.isEmpty()) System.out.println(notice);
     }
 
     /** Builds every part from the settings and starts serving. */
@@ -102,6 +109,15 @@ public final class Main {
      */
     private static Weft start(Settings s, List<Provider> available, ScheduledThreadPoolExecutor timers,
                               UnaryOperator<Stores> wrap, Consumer<String> log) throws IOException {
+        Exposure exposure;
+        Optional<AccessTokens> tokens;
+        try { // refuse to start open or with a bad key, before anything is built
+            exposure = Exposure.of(s.auth(), s.host());
+            tokens = AccessTokens.from(s.auth());
+        } catch (IllegalArgumentException refused) {
+            timers.shutdownNow();
+            throw refused;
+        }
         String instance = Ids.newId("i_");
         var secrets = Secrets.of(s);
         var accessLog = new AccessLog(log, s.log());
@@ -151,13 +167,16 @@ public final class Main {
                 () -> places.streams().held());
         metrics.gauge("weft_followed_runs", "Runs that streams of this instance follow.", streams::followedRuns);
 
+        // With a secret every instance derives the same ticket key; otherwise the stores share a random one.
+        var tickets = new Tickets(s.auth().jwtSecret() != null ? () -> Tickets.derivedKey(s.auth().jwtSecret())
+                : () -> stores.keys().key("tickets"), Clock.systemUTC());
         var router = Api.router(runs, stores, providers, workflows, metrics, streams,
-                new Api.Options(s.heartbeat(), s.sseRetry(), s.maxBodyBytes()));
+                new Api.Options(s.heartbeat(), s.sseRetry(), s.maxBodyBytes()), new Api.Access(tickets, exposure == Exposure.INSECURE));
         var server = HttpServer.create(new InetSocketAddress(s.host(), s.port()), 4096);
         // The edge: every request passes these filters, in this order, before the router.
         server.createContext("/", router).getFilters().addAll(List.of(
                 accessLog,
-                new Authenticate()));
+                new Authenticate(tokens, tickets, router::access, s.auth().metricsToken())));
         var handlers = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(handlers);
         server.start();

@@ -284,7 +284,7 @@ public record Settings(
         return d.toMinutes() + " min";
     }
 
-    static Duration parseDuration(String text) {
+    public static Duration parseDuration(String text) {
         String t = text.strip().toLowerCase(java.util.Locale.ROOT);
         int unitAt = 0;
         while (unitAt < t.length() && Character.isDigit(t.charAt(unitAt))) unitAt++;

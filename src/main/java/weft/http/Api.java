@@ -1,5 +1,6 @@
 package weft.http;
 
+import weft.auth.Tickets;
 import weft.metrics.Metrics;
 import weft.providers.Providers;
 import weft.runs.Runs;
@@ -18,15 +19,18 @@ public final class Api {
     /** How streams and bodies behave. */
     public record Options(Duration heartbeat, Duration retry, int maxBodyBytes) {}
 
+    /** Who may call: the tickets the ticket endpoint issues, and whether the server runs open (WEFT_INSECURE=1). */
+    public record Access(Tickets tickets, boolean insecure) {}
+
     public static Router router(Runs runs, Stores stores, Providers providers, Workflows workflows, Metrics metrics,
-                                StreamLimits streams, Options options) {
+                                StreamLimits streams, Options options, Access access) {
         var stream = new EventStream(runs, stores.runs(), stores.events(), metrics, streams, options.heartbeat(),
                 options.retry());
         var waiter = new RunWaiter(runs, stores.runs(), stores.events(), options.heartbeat());
         var routes = new ArrayList<Router.Route>();
-        routes.addAll(new RunsApi(runs, stream, waiter, options.maxBodyBytes()).routes());
+        routes.addAll(new RunsApi(runs, stream, waiter, options.maxBodyBytes(), access.tickets()).routes());
         routes.addAll(new SessionsApi(stores.sessions()).routes());
-        routes.addAll(new SystemApi(providers, workflows, metrics, stores.health()).routes());
+        routes.addAll(new SystemApi(providers, workflows, metrics, stores.health(), access.insecure()).routes());
         return new Router(metrics, List.copyOf(routes));
     }
 }

@@ -2,6 +2,7 @@ package weft.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import weft.auth.Tickets;
 import weft.runs.Cancellation;
 import weft.runs.RunRequest;
 import weft.runs.Runs;
@@ -22,9 +23,11 @@ final class RunsApi {
     private final EventStream stream;
     private final RunWaiter waiter;
     private final int maxBodyBytes;
+    private final Tickets tickets;
 
-    RunsApi(Runs runs, EventStream stream, RunWaiter waiter, int maxBodyBytes) {
+    RunsApi(Runs runs, EventStream stream, RunWaiter waiter, int maxBodyBytes, Tickets tickets) {
         this.runs = runs;
+        this.tickets = tickets;
         this.stream = stream;
         this.waiter = waiter;
         this.maxBodyBytes = maxBodyBytes;
@@ -36,7 +39,8 @@ final class RunsApi {
                 new Router.Route("GET", "/v1/runs/{id}", this::get),
                 new Router.Route("GET", "/v1/runs/{id}/events", this::events),
                 new Router.Route("POST", "/v1/runs/{id}/cancel", this::cancel),
-                new Router.Route("POST", "/v1/runs/{id}/agents/{agent}/cancel", this::cancelAgent));
+                new Router.Route("POST", "/v1/runs/{id}/agents/{agent}/cancel", this::cancelAgent),
+                new Router.Route("POST", "/v1/runs/{id}/ticket", this::ticket));
     }
 
     /**
@@ -88,6 +92,14 @@ final class RunsApi {
                     Map.of(), Map.of("run_id", run.id(), "status", answer.status()));
             case NO_SUCH_AGENT, NO_ANSWER -> throw noAnswer(run);
         }
+    }
+
+    /** A short-lived ticket to follow one of the caller's runs where no header can be sent (EventSource). */
+    private void ticket(Request request) throws IOException {
+        RunRecord run = find(request);
+        Json.send(request.exchange(), 200, Json.object()
+                .put("ticket", tickets.issue(request.subject(), run.id()))
+                .put("expires_in", Tickets.LIFETIME.toSeconds()));
     }
 
     /** Stops one agent; in a best-effort step the run goes on with the others. */

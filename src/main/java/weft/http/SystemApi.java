@@ -19,9 +19,11 @@ final class SystemApi {
     private final Workflows workflows;
     private final Metrics metrics;
     private final Stores.Health stores;
+    private final boolean insecure;
 
-    SystemApi(Providers providers, Workflows workflows, Metrics metrics, Stores.Health stores) {
+    SystemApi(Providers providers, Workflows workflows, Metrics metrics, Stores.Health stores, boolean insecure) {
         this.stores = stores;
+        this.insecure = insecure;
         this.providers = providers;
         this.workflows = workflows;
         this.metrics = metrics;
@@ -38,6 +40,7 @@ final class SystemApi {
         var problem = stores.problem();
         ObjectNode json = Json.object().put("status", problem.isEmpty() ? "ok" : "unavailable");
         problem.ifPresent(p -> json.put("problem", p));
+        if (insecure) json.put("insecure", true); // open to anyone on purpose (WEFT_INSECURE=1): monitors should see it
         json.put("default_provider", providers.defaultProvider().name());
         providers.availableNames().forEach(json.putArray("providers")::add);
         if (problem.isPresent()) request.exchange().getResponseHeaders().set("Retry-After", "2");

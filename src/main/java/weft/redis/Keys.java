@@ -4,7 +4,7 @@ package weft.redis;
  * Every key Weft writes, under one prefix ({@code WEFT_REDIS_PREFIX}, default {@code weft:}),
  * so several deployments can share a Redis and an operator sees at a glance what is Weft's.
  * Every key carries a time to live except the two indexes, whose members are removed with
- * the keys they name.
+ * the keys they name, and the shared signing keys, which must outlive whatever they signed.
  */
 record Keys(String prefix) {
     /** Hash: a run's record. */
@@ -45,6 +45,9 @@ record Keys(String prefix) {
 
     /** Pub/sub channel: requests for the runs an instance executes. */
     String control(String instance) { return prefix + "control:" + instance; }
+
+    /** String: a signing key every instance shares (base64), e.g. for stream tickets; no expiry. */
+    String sharedKey(String name) { return prefix + "key:" + name; }
 
     /** List: the answer to one request sent on a control channel. */
     String reply(String requestId) { return prefix + "reply:" + requestId; }

@@ -36,7 +36,8 @@ public record RedisStores(Stores stores, Peers peers) {
             public long sessions() { return safely(sessions::size); }
         };
         var stores = new Stores(events, runs, sessions, new RedisSessionLocks(redis, limits.runningTtl()),
-                new RedisIdempotencyKeys(redis, limits.retention()), new RedisUserCounters(redis), redis::problem, counts, () -> {
+                new RedisIdempotencyKeys(redis, limits.retention()), new RedisUserCounters(redis), new RedisSharedKeys(redis),
+                redis::problem, counts, () -> {
                     runs.sweep();
                     sessions.sweep();
                 }, () -> {

@@ -7,13 +7,15 @@ import java.util.Optional;
  * memory or Redis in one line and every part gets the same stores.
  *
  * @param counters the per-user limits' counters (runs started, places held, tokens used)
+ * @param keys     signing keys every instance on these stores shares
+ * @param health   says what is wrong with the stores, if anything ({@code /healthz} shows it)
  * @param counts   what they hold
- * @param health says what is wrong with the stores, if anything ({@code /healthz} shows it)
- * @param sweep  forgets what has expired, for stores that do not expire entries themselves
- * @param close  lets go of connections and threads
+ * @param sweep    forgets what has expired, for stores that do not expire entries themselves
+ * @param close    lets go of connections and threads
  */
 public record Stores(EventLog events, RunStore runs, SessionStore sessions, SessionLocks locks,
-                     IdempotencyKeys idempotency, UserCounters counters, Health health, Counts counts, Runnable sweep, AutoCloseable close) {
+                     IdempotencyKeys idempotency, UserCounters counters, SharedKeys keys, Health health, Counts counts,
+                     Runnable sweep, AutoCloseable close) {
 
     /** What the stores hold, for {@code /metrics}. */
     public interface Counts {
@@ -48,8 +50,8 @@ public record Stores(EventLog events, RunStore runs, SessionStore sessions, Sess
 
             public long sessions() { return sessions.size(); }
         };
-        return new Stores(events, runs, sessions, new InMemorySessionLocks(), idempotency, counters, Optional::empty, counts,
-                () -> {
+        return new Stores(events, runs, sessions, new InMemorySessionLocks(), idempotency, counters, new InMemorySharedKeys(),
+                Optional::empty, counts, () -> {
                     runs.sweep();
                     sessions.sweep();
                     idempotency.sweep();

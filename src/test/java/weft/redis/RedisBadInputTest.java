@@ -111,11 +111,15 @@ class RedisBadInputTest {
             String session = done.get("session_id").asText();
             server.send(HttpRequest.newBuilder(server.uri("/v1/runs")).header("Idempotency-Key", "k1")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"input\":\"x\",\"stream\":false,\"session_id\":\"" + session + "\"}")));
+            String runId = done.get("run_id").asText();
+            assertEquals(200, server.post("/v1/runs/" + runId + "/ticket", "").statusCode()); // creates the ticket key
             var keys = jedis.keys(prefix + "*");
-            assertTrue(keys.size() >= 8, keys.toString()); // 2 runs and streams, session and messages, key, indexes
+            assertTrue(keys.size() >= 9, keys.toString()); // 2 runs and streams, session and messages, key, indexes, ticket key
+            assertTrue(keys.contains(prefix + "key:tickets"), keys.toString());
             for (String key : keys) {
                 boolean index = key.equals(prefix + "leases") || key.equals(prefix + "ended") || key.equals(prefix + "sessions");
                 if (index) continue; // sorted sets whose members go with the keys they name
+                if (key.equals(prefix + "key:tickets")) continue; // one per deployment: must outlive every ticket it signed
                 assertNotEquals(-1, jedis.pttl(key), key + " has no time to live"); // -2: gone since (a released lock)
             }
         }

@@ -50,7 +50,7 @@ public final class BrokenStores {
 
     public Stores wrap(Stores s) {
         return new Stores(events(s.events()), runs(s.runs()), sessions(s.sessions()), locks(s.locks()), s.idempotency(),
-                counters(s.counters()), s.health(), s.counts(), s.sweep(), s.close());
+                counters(s.counters()), s.keys(), s.health(), s.counts(), s.sweep(), s.close());
     }
 
     private EventLog events(EventLog real) {

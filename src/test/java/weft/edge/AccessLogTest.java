@@ -103,13 +103,17 @@ class AccessLogTest {
         try (var server = TestServer.start(Map.of())) {
             String runId = server.startBackground("\"input\":\"hi\"");
             server.awaitEnd(runId);
-            var replay = server.get("/v1/runs/" + runId + "/events?ticket=tk_SECRET_TICKET_0123&after=0&token=eyJSECRETTOKEN");
+            String ticket = TestServer.json(server.post("/v1/runs/" + runId + "/ticket", "")).get("ticket").asText();
+            var replay = server.get("/v1/runs/" + runId + "/events?ticket=" + ticket + "&after=0");
             assertEquals(200, replay.statusCode());
             JsonNode line = awaitRequestLine(server, "GET", "/v1/runs/" + runId + "/events");
             assertEquals(runId, line.get("run_id").asText());
             assertEquals(replay.body().getBytes(StandardCharsets.UTF_8).length, line.get("bytes").asLong());
+            var refused = server.get("/v1/runs/" + runId + "?token=eyJSECRETTOKEN");
+            assertEquals(401, refused.statusCode(), "a token in a URL is refused, and not logged either");
+            awaitRequestLine(server, "GET", "/v1/runs/" + runId);
             for (String l : server.logLines()) {
-                assertFalse(l.contains("SECRET") || l.contains("ticket") || l.contains("token="), l);
+                assertFalse(l.contains(ticket) || l.contains("SECRET") || l.contains("ticket=") || l.contains("token="), l);
             }
         }
     }

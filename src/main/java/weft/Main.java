@@ -1,8 +1,12 @@
 package weft;
 
-import com.sun.net.httpserver.HttpServer;
 import weft.config.Settings;
 import weft.edge.Authenticate;
+import weft.edge.ClientAddress;
+import weft.edge.Cors;
+import weft.edge.HostCheck;
+import weft.edge.SecurityHeaders;
+import weft.edge.Tls;
 import weft.http.Api;
 import weft.metrics.Metrics;
 import weft.providers.AnthropicProvider;
@@ -65,7 +69,7 @@ public final class Main {
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(weft::shutdown, "weft shutdown"));
-        System.out.printf("weft listening on http://%s:%d (provider %s, %s, instance %s)%n", settings.host(), weft.port(),
+        System.out.printf("weft listening on %s://%s:%d (provider %s, %s, instance %s)%n", weft.scheme(), settings.host(), weft.port(),
                 weft.providers().defaultProvider().name(), settings.redisUrl() == null ? "in memory" : "Redis", weft.instance());
     }
 
@@ -82,6 +86,13 @@ public final class Main {
 
     private static Weft start(Settings s, List<Provider> available, ScheduledThreadPoolExecutor timers,
                               UnaryOperator<Stores> wrap) throws IOException {
+        // The edge's settings are checked first: a bad one refuses to start with nothing left running.
+        var tls = Tls.load(s.web().tlsKeystore(), s.web().tlsPassword());
+        var address = new InetSocketAddress(s.host(), s.port());
+        var clientAddress = new ClientAddress(s.web().trustedProxies());
+        var hostCheck = new HostCheck(s.host(), address, s.web().allowedHosts());
+        var cors = new Cors(s.web().corsOrigins());
+
         String instance = Ids.newId("i_");
         var metrics = new Metrics();
         var providers = new Providers(available, s.defaultProvider());
@@ -121,9 +132,13 @@ public final class Main {
 
         var router = Api.router(runs, stores, providers, workflows, metrics,
                 new Api.Options(s.heartbeat(), s.sseRetry(), s.maxBodyBytes()));
-        var server = HttpServer.create(new InetSocketAddress(s.host(), s.port()), 4096);
+        var server = tls.bind(address, 4096);
         // The edge: every request passes these filters, in this order, before the router.
         server.createContext("/", router).getFilters().addAll(List.of(
+                clientAddress,
+                new SecurityHeaders(),
+                hostCheck,
+                cors,
                 new Authenticate()));
         var handlers = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(handlers);

@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
 /**
  * The server's one {@link HttpHandler}: finds the route for a method and path, asks who is
  * calling, runs the handler, and turns every failure into the contract's JSON error. Unknown
- * paths are 404, known paths with another method 405 with an {@code Allow} header.
+ * paths are 404, known paths with another method 405 with an {@code Allow} header ({@code OPTIONS}
+ * answers that header alone, with a 204).
  */
 public final class Router implements HttpHandler {
 
@@ -96,6 +97,12 @@ public final class Router implements HttpHandler {
             var params = new ArrayList<String>();
             for (int i = 1; i <= m.groupCount(); i++) params.add(m.group(i));
             c.route().handler().handle(new Request(exchange, params, Principal.of(exchange)));
+            return;
+        }
+        if (!allowed.isEmpty() && method.equals("OPTIONS")) {
+            allowed.add("OPTIONS");
+            exchange.getResponseHeaders().set("Allow", String.join(", ", allowed));
+            exchange.sendResponseHeaders(204, -1);
             return;
         }
         if (!allowed.isEmpty()) {

@@ -2,6 +2,7 @@ package weft.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import weft.edge.Client;
 import weft.runs.Cancellation;
 import weft.runs.RunRequest;
 import weft.runs.Runs;
@@ -50,7 +51,7 @@ final class RunsApi {
                 .map(key -> new Runs.Idempotency(checkKey(key), fingerprint(json))).orElse(null);
         Runs.Started started = runs.start(body, request.principal(), idem);
         RunRecord run = started.run();
-        String location = "/v1/runs/" + run.id();
+        String location = Client.of(request.exchange()).prefix() + "/v1/runs/" + run.id();
         if (body.background()) {
             request.exchange().getResponseHeaders().set("Location", location);
             Json.send(request.exchange(), 202, Json.object()

@@ -43,7 +43,7 @@ public final class WeftProcess implements AutoCloseable {
         builder.environment().putAll(all);
         Process process = builder.start();
         var out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        var banner = Pattern.compile("http://[^:]+:(\\d+) .*instance (i_[\\w-]+)");
+        var banner = Pattern.compile("https?://[^:]+:(\\d+) .*instance (i_[\\w-]+)");
         String line;
         var seen = new StringBuilder();
         while ((line = out.readLine()) != null) {

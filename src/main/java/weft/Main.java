@@ -1,6 +1,5 @@
 package weft;
 
-import com.sun.net.httpserver.HttpServer;
 import weft.config.Secrets;
 import weft.auth.AccessTokens;
 import weft.auth.Exposure;
@@ -8,6 +7,11 @@ import weft.auth.Tickets;
 import weft.config.Settings;
 import weft.edge.AccessLog;
 import weft.edge.Authenticate;
+import weft.edge.ClientAddress;
+import weft.edge.Cors;
+import weft.edge.HostCheck;
+import weft.edge.SecurityHeaders;
+import weft.edge.Tls;
 import weft.http.Api;
 import weft.metrics.Metrics;
 import weft.providers.AnthropicProvider;
@@ -79,7 +83,7 @@ public final class Main {
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(weft::shutdown, "weft shutdown"));
-        System.out.printf("weft listening on http://%s:%d (provider %s, %s, instance %s)%n", settings.host(), weft.port(),
+        System.out.printf("weft listening on %s://%s:%d (provider %s, %s, instance %s)%n", weft.scheme(), settings.host(), weft.port(),
                 weft.providers().defaultProvider().name(), settings.redisUrl() == null ? "in memory" : "Redis", weft.instance());
         String notice = Exposure.of(settings.auth(), settings.host()).notice(settings.host());
         if (!notice.isEmpty()) System.out.println(notice);
@@ -109,15 +113,22 @@ public final class Main {
      */
     private static Weft start(Settings s, List<Provider> available, ScheduledThreadPoolExecutor timers,
                               UnaryOperator<Stores> wrap, Consumer<String> log) throws IOException {
+        // The edge's settings are checked first: a bad one refuses to start with nothing left running.
         Exposure exposure;
         Optional<AccessTokens> tokens;
-        try { // refuse to start open or with a bad key, before anything is built
+        Tls tls;
+        try {
             exposure = Exposure.of(s.auth(), s.host());
             tokens = AccessTokens.from(s.auth());
+            tls = Tls.load(s.web().tlsKeystore(), s.web().tlsPassword());
         } catch (IllegalArgumentException refused) {
             timers.shutdownNow();
             throw refused;
         }
+        var address = new InetSocketAddress(s.host(), s.port());
+        var clientAddress = new ClientAddress(s.web().trustedProxies());
+        var hostCheck = new HostCheck(s.host(), address, s.web().allowedHosts());
+        var cors = new Cors(s.web().corsOrigins());
         String instance = Ids.newId("i_");
         var secrets = Secrets.of(s);
         var accessLog = new AccessLog(log, s.log());
@@ -172,10 +183,14 @@ public final class Main {
                 : () -> stores.keys().key("tickets"), Clock.systemUTC());
         var router = Api.router(runs, stores, providers, workflows, metrics, streams,
                 new Api.Options(s.heartbeat(), s.sseRetry(), s.maxBodyBytes()), new Api.Access(tickets, exposure == Exposure.INSECURE));
-        var server = HttpServer.create(new InetSocketAddress(s.host(), s.port()), 4096);
+        var server = tls.bind(address, 4096);
         // The edge: every request passes these filters, in this order, before the router.
         server.createContext("/", router).getFilters().addAll(List.of(
+                clientAddress,
                 accessLog,
+                new SecurityHeaders(),
+                hostCheck,
+                cors,
                 new Authenticate(tokens, tickets, router::access, s.auth().metricsToken())));
         var handlers = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(handlers);

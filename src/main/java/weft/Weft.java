@@ -20,6 +20,11 @@ public record Weft(String instance, HttpServer server, Runs runs, Providers prov
         return server.getAddress().getPort();
     }
 
+    /** {@code https} when it serves TLS, else {@code http}. */
+    public String scheme() {
+        return server instanceof com.sun.net.httpserver.HttpsServer ? "https" : "http";
+    }
+
     /**
      * Stops accepting connections at once, lets running runs finish within the grace period,
      * cancels the rest so that every open stream still ends with {@code done}, then waits for

@@ -6,7 +6,8 @@ import com.sun.net.httpserver.HttpsExchange;
 /**
  * Where a request comes from, as far as Weft can trust it: the client's address, the scheme
  * it used and the path prefix a proxy serves Weft under (empty without one). The URLs Weft
- * hands out are built from the scheme, the {@code Host} and the prefix.
+ * hands out are paths that start with the prefix; the scheme decides which page origin is
+ * Weft's own.
  */
 public record Client(String address, String scheme, String prefix) {
     /** The exchange attribute under which the edge leaves the client for later filters and handlers. */

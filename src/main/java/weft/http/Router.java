@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
 /**
  * The server's one {@link HttpHandler}: finds the route for a method and path, asks who is
  * calling, runs the handler, and turns every failure into the contract's JSON error. Unknown
- * paths are 404, known paths with another method 405 with an {@code Allow} header.
+ * paths are 404, known paths with another method 405 with an {@code Allow} header ({@code OPTIONS}
+ * answers that header alone, with a 204).
  */
 public final class Router implements HttpHandler {
 
@@ -98,6 +99,12 @@ public final class Router implements HttpHandler {
             c.route().handler().handle(new Request(exchange, params, Principal.of(exchange)));
             return;
         }
+        if (!allowed.isEmpty() && method.equals("OPTIONS")) {
+            allowed.add("OPTIONS");
+            exchange.getResponseHeaders().set("Allow", String.join(", ", allowed));
+            exchange.sendResponseHeaders(204, -1);
+            return;
+        }
         if (!allowed.isEmpty()) {
             throw new HttpError(405, "method_not_allowed", method + " is not allowed on " + path + "; use "
                     + String.join(" or ", allowed), Map.of("Allow", String.join(", ", allowed)), Map.of());
@@ -110,6 +117,8 @@ public final class Router implements HttpHandler {
      * user, so that a caller without credentials learns nothing about which paths exist.
      */
     public Access access(String method, String path) {
+        // OPTIONS only lists the methods a path has, as the routes above declare them to anyone.
+        if (method.equals("OPTIONS")) return Access.PUBLIC;
         for (Compiled c : routes) {
             if (c.pattern().matcher(path).matches() && c.route().method().equals(method)) return c.route().access();
         }

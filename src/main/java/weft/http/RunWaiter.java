@@ -1,6 +1,7 @@
 package weft.http;
 
 import com.sun.net.httpserver.HttpExchange;
+import weft.edge.Client;
 import weft.events.LoggedEvent;
 import weft.runs.Runs;
 import weft.store.EventLog;
@@ -37,7 +38,7 @@ final class RunWaiter {
     void answerWhenEnded(HttpExchange exchange, RunRecord run) throws IOException {
         // Known before the answer is: a client that gives up can still find, follow or cancel the run.
         exchange.getResponseHeaders().set("X-Run-Id", run.id());
-        exchange.getResponseHeaders().set("Location", "/v1/runs/" + run.id());
+        exchange.getResponseHeaders().set("Location", Client.of(exchange).prefix() + "/v1/runs/" + run.id());
         runs.attach(run);
         OutputStream body = null;
         try {

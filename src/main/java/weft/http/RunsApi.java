@@ -3,6 +3,7 @@ package weft.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import weft.auth.Tickets;
+import weft.edge.Client;
 import weft.runs.Cancellation;
 import weft.runs.RunRequest;
 import weft.runs.Runs;
@@ -52,9 +53,10 @@ final class RunsApi {
         RunRequest body = RunRequestReader.read(json);
         Runs.Idempotency idem = request.header("Idempotency-Key")
                 .map(key -> new Runs.Idempotency(checkKey(key), fingerprint(json))).orElse(null);
+        String prefix = Client.of(request.exchange()).prefix();
         if (body.background()) {
             RunRecord run = runs.start(body, request.principal(), idem).run();
-            String location = "/v1/runs/" + run.id();
+            String location = prefix + "/v1/runs/" + run.id();
             request.exchange().getResponseHeaders().set("Location", location);
             Json.send(request.exchange(), 202, Json.object()
                     .put("run_id", run.id())
@@ -67,7 +69,7 @@ final class RunsApi {
                 Runs.Started started = runs.start(body, request.principal(), idem);
                 RunRecord run = started.run();
                 long after = started.existing() ? lastEventId(request) : 0;
-                stream.follow(request.exchange(), open, run, after, Map.of("X-Run-Id", run.id(), "Location", "/v1/runs/" + run.id()));
+                stream.follow(request.exchange(), open, run, after, Map.of("X-Run-Id", run.id(), "Location", prefix + "/v1/runs/" + run.id()));
             }
         } else {
             waiter.answerWhenEnded(request.exchange(), runs.start(body, request.principal(), idem).run());

@@ -26,7 +26,7 @@ class BlockingClientTest {
             long left;
             String runId;
             try (var socket = new Socket("127.0.0.1", server.weft().port())) {
-                socket.getOutputStream().write(("POST /v1/runs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                socket.getOutputStream().write(("POST /v1/runs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                         + "Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body)
                         .getBytes(StandardCharsets.UTF_8));
                 InputStream in = socket.getInputStream();

@@ -32,9 +32,15 @@ public final class WeftProcess implements AutoCloseable {
 
     /** Starts an instance with the demo model and {@code env} over the defaults, and waits for its banner. */
     public static WeftProcess start(Map<String, String> env) throws IOException {
+        return start(env, List.of());
+    }
+
+    /** As {@link #start(Map)}, with extra JVM options (process-wide JDK properties such as {@code -Djava.security.properties}). */
+    public static WeftProcess start(Map<String, String> env, List<String> jvmOptions) throws IOException {
         var command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-                "--enable-preview", "-Dsun.net.httpserver.nodelay=true", "-Xmx512m",
-                "-cp", System.getProperty("java.class.path"), "weft.Main", "--weft_port=0"));
+                "--enable-preview", "-Dsun.net.httpserver.nodelay=true", "-Xmx512m"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "weft.Main", "--weft_port=0"));
         var log = java.nio.file.Files.createTempFile("weft-child", ".log");
         var builder = new ProcessBuilder(command).redirectErrorStream(true);
         var all = new HashMap<String, String>();
@@ -43,7 +49,7 @@ public final class WeftProcess implements AutoCloseable {
         builder.environment().putAll(all);
         Process process = builder.start();
         var out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        var banner = Pattern.compile("http://[^:]+:(\\d+) .*instance (i_[\\w-]+)");
+        var banner = Pattern.compile("https?://[^:]+:(\\d+) .*instance (i_[\\w-]+)");
         String line;
         var seen = new StringBuilder();
         while ((line = out.readLine()) != null) {

@@ -3,6 +3,9 @@ package weft;
 import com.sun.net.httpserver.HttpServer;
 import weft.config.Settings;
 import weft.edge.Authenticate;
+import weft.edge.ConnectionBudget;
+import weft.edge.JdkLimits;
+import weft.edge.RequestLimits;
 import weft.http.Api;
 import weft.metrics.Metrics;
 import weft.providers.AnthropicProvider;
@@ -58,6 +61,7 @@ public final class Main {
         Weft weft;
         try {
             settings = Settings.load(System.getenv(), args);
+            JdkLimits.apply(settings.limits(), connectionBudget(settings));
             weft = start(settings);
         } catch (IllegalArgumentException badSetting) {
             System.err.println("weft: " + badSetting.getMessage());
@@ -82,6 +86,7 @@ public final class Main {
 
     private static Weft start(Settings s, List<Provider> available, ScheduledThreadPoolExecutor timers,
                               UnaryOperator<Stores> wrap) throws IOException {
+        var connections = connectionBudget(s);
         String instance = Ids.newId("i_");
         var metrics = new Metrics();
         var providers = new Providers(available, s.defaultProvider());
@@ -119,16 +124,22 @@ public final class Main {
         metrics.gauge("weft_retained_runs", "Runs held, running or ended within their retention time.", () -> stores.counts().runs());
         metrics.gauge("weft_sessions", "Sessions held.", () -> stores.counts().sessions());
 
-        var router = Api.router(runs, stores, providers, workflows, metrics,
-                new Api.Options(s.heartbeat(), s.sseRetry(), s.maxBodyBytes()));
+        var router = Api.router(runs, stores, providers, workflows, metrics, new Api.Options(s.heartbeat(), s.sseRetry(),
+                s.maxBodyBytes(), s.limits().maxDocuments(), s.limits().maxDocumentChars(), s.limits().maxTokens()));
         var server = HttpServer.create(new InetSocketAddress(s.host(), s.port()), 4096);
         // The edge: every request passes these filters, in this order, before the router.
         server.createContext("/", router).getFilters().addAll(List.of(
+                new RequestLimits(connections.maxConnections(), metrics),
                 new Authenticate()));
         var handlers = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(handlers);
         server.start();
         return new Weft(instance, server, runs, providers, stores, leases, timers, handlers, s.shutdownGrace());
+    }
+
+    /** WEFT_MAX_CONNECTIONS, or what the file limit allows; refused when it does not fit the file limit. */
+    private static ConnectionBudget connectionBudget(Settings s) {
+        return ConnectionBudget.of(s.limits().maxConnections(), ConnectionBudget.fileLimit());
     }
 
     /**

@@ -65,13 +65,14 @@ class SlowClientTest {
                 }
             });
             InputStream in = socket.getInputStream();
-            byte[] answer = in.readNBytes(1 << 16); // until the server closes: it sends nothing before
-            double seconds = (System.nanoTime() - start) / 1e9;
+            try {
+                byte[] answer = in.readNBytes(1 << 16); // until the server closes: it sends nothing before
+                assertEquals("", new String(answer, StandardCharsets.ISO_8859_1), "no answer, just the end of the connection");
+            } catch (java.net.SocketException reset) {
+                // closed with input unread: as good an end
+            }
             writer.interrupt();
-            assertEquals("", new String(answer, StandardCharsets.ISO_8859_1), "no answer, just the end of the connection");
-            return seconds;
-        } catch (java.net.SocketException reset) {
-            return Double.NaN;
+            return (System.nanoTime() - start) / 1e9;
         }
     }
 
@@ -110,7 +111,7 @@ class SlowClientTest {
         for (Thread t : cutOff) t.join(Duration.ofSeconds(40));
         assertEquals(10, seconds.size(), "every dribbler was cut off: " + seconds);
         for (double s : seconds) {
-            assertTrue(Double.isNaN(s) || (s >= 1.5 && s < 10), "cut off after about 2 s, not " + s + " s");
+            assertTrue(s >= 1.5 && s < 10, "cut off after about 2 s, not " + s + " s");
         }
         assertEquals(before, runsStarted(), "no run was started");
         assertEquals(200, get("/healthz").statusCode());

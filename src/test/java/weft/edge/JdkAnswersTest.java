@@ -84,5 +84,11 @@ class JdkAnswersTest {
         assertTrue(answer.startsWith("HTTP/1.1 400 Bad Request\r\n"), answer);
         assertTrue(answer.contains("Connection: close"), answer);
         assertTrue(answer.contains("Content-Type: text/html"), answer);
+        assertTrue(raw("GET /healthz HTTP/1.1\r\nHost: localhost\r\nContent-Length: nope\r\n\r\n")
+                .startsWith("HTTP/1.1 400 Bad Request\r\n"));
+        assertTrue(raw("POST /v1/runs HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}")
+                .startsWith("HTTP/1.1 400 Bad Request\r\n"));
+        assertTrue(raw("POST /v1/runs HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: gzip\r\n\r\n")
+                .startsWith("HTTP/1.1 501 Not Implemented\r\n"));
     }
 }

@@ -12,6 +12,9 @@ import weft.edge.Cors;
 import weft.edge.HostCheck;
 import weft.edge.SecurityHeaders;
 import weft.edge.Tls;
+import weft.edge.ConnectionBudget;
+import weft.edge.JdkLimits;
+import weft.edge.RequestLimits;
 import weft.http.Api;
 import weft.metrics.Metrics;
 import weft.providers.AnthropicProvider;
@@ -76,6 +79,7 @@ public final class Main {
         try {
             settings = Settings.load(System.getenv(), args);
             secrets = Secrets.of(settings);
+            JdkLimits.apply(settings.limits(), connectionBudget(settings));
             weft = start(settings);
         } catch (IllegalArgumentException badSetting) {
             System.err.println("weft: " + secrets.scrub(badSetting.getMessage()));
@@ -114,6 +118,7 @@ public final class Main {
     private static Weft start(Settings s, List<Provider> available, ScheduledThreadPoolExecutor timers,
                               UnaryOperator<Stores> wrap, Consumer<String> log) throws IOException {
         // The edge's settings are checked first: a bad one refuses to start with nothing left running.
+        var connections = connectionBudget(s);
         Exposure exposure;
         Optional<AccessTokens> tokens;
         Tls tls;
@@ -181,13 +186,15 @@ public final class Main {
         // With a secret every instance derives the same ticket key; otherwise the stores share a random one.
         var tickets = new Tickets(s.auth().jwtSecret() != null ? () -> Tickets.derivedKey(s.auth().jwtSecret())
                 : () -> stores.keys().key("tickets"), Clock.systemUTC());
-        var router = Api.router(runs, stores, providers, workflows, metrics, streams,
-                new Api.Options(s.heartbeat(), s.sseRetry(), s.maxBodyBytes()), new Api.Access(tickets, exposure == Exposure.INSECURE));
+        var router = Api.router(runs, stores, providers, workflows, metrics, streams, new Api.Options(s.heartbeat(),
+                s.sseRetry(), s.maxBodyBytes(), s.limits().maxDocuments(), s.limits().maxDocumentChars(), s.limits().maxTokens()),
+                new Api.Access(tickets, exposure == Exposure.INSECURE));
         var server = tls.bind(address, 4096);
         // The edge: every request passes these filters, in this order, before the router.
         server.createContext("/", router).getFilters().addAll(List.of(
                 clientAddress,
                 accessLog,
+                new RequestLimits(connections.maxConnections(), metrics),
                 new SecurityHeaders(),
                 hostCheck,
                 cors,
@@ -196,6 +203,11 @@ public final class Main {
         server.setExecutor(handlers);
         server.start();
         return new Weft(instance, server, runs, providers, stores, leases, places, timers, handlers, s.shutdownGrace());
+    }
+
+    /** WEFT_MAX_CONNECTIONS, or what the file limit allows; refused when it does not fit the file limit. */
+    private static ConnectionBudget connectionBudget(Settings s) {
+        return ConnectionBudget.of(s.limits().maxConnections(), ConnectionBudget.fileLimit());
     }
 
     /**

@@ -78,6 +78,11 @@ final class EventStream {
         h.set("Cache-Control", "no-cache");
         h.set("X-Accel-Buffering", "no");
         headers.forEach(h::set);
+        if (Json.isHead(exchange)) {
+            // The headers a GET would get; following the run would hold a stream nobody reads.
+            exchange.sendResponseHeaders(200, -1);
+            return;
+        }
         runs.attach(run);
         metrics.streamOpened();
         try {

@@ -19,12 +19,29 @@ public final class Json {
     }
 
     static void send(HttpExchange exchange, int status, Object body) throws IOException {
-        byte[] bytes = MAPPER.writeValueAsBytes(body);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
+        sendBytes(exchange, status, MAPPER.writeValueAsBytes(body));
+    }
+
+    /**
+     * A whole answer of known length. A {@code HEAD} gets the headers a {@code GET} would, with
+     * its {@code Content-Length}, and no body: the JDK logs a warning for every {@code HEAD}
+     * answered with a length through {@code sendResponseHeaders}, so the header is set here.
+     */
+    static void sendBytes(HttpExchange exchange, int status, byte[] body) throws IOException {
+        if (isHead(exchange)) {
+            exchange.getResponseHeaders().set("Content-Length", Integer.toString(body.length));
+            exchange.sendResponseHeaders(status, -1);
+            return;
         }
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    static boolean isHead(HttpExchange exchange) {
+        return "HEAD".equals(exchange.getRequestMethod());
     }
 
     public static void sendError(HttpExchange exchange, HttpError error) throws IOException {

@@ -1,8 +1,13 @@
 package weft.http;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.sun.net.httpserver.HttpExchange;
 
 import java.io.IOException;
@@ -18,6 +23,22 @@ import java.util.Locale;
  * is accepted when it is JSON, so {@code curl -d '{"input":"hi"}'} just works.
  */
 final class JsonBody {
+    /** Deeper than any request of the contract (a document is three levels down) by far. */
+    static final int MAX_DEPTH = 64;
+    /** A number longer than this is no count or limit of the contract. */
+    static final int MAX_NUMBER_DIGITS = 100;
+    /**
+     * What is read and thrown away of a body over the limit before the 413: a server that
+     * closes with unread input makes the client's TCP stack reset the connection, and the
+     * client often loses the answer. Beyond this much the 413 closes the connection.
+     */
+    static final long DRAIN_BYTES = 4L << 20;
+
+    private static final ObjectReader READER = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(MAX_DEPTH).maxNumberLength(MAX_NUMBER_DIGITS).build())
+            .build()).reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
     private JsonBody() {}
 
     static JsonNode read(HttpExchange exchange, int maxBytes) throws IOException {
@@ -27,23 +48,23 @@ final class JsonBody {
             throw unsupported(type);
         }
         String declared = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (declared != null && parseLength(declared) > maxBytes) throw tooLarge(maxBytes);
-        byte[] body;
-        try (InputStream in = exchange.getRequestBody()) {
-            body = in.readNBytes(maxBytes + 1);
-        }
-        if (body.length > maxBytes) throw tooLarge(maxBytes);
+        InputStream in = exchange.getRequestBody();
+        if (declared != null && parseLength(declared) > maxBytes) throw tooLarge(in, maxBytes);
+        byte[] body = in.readNBytes(maxBytes + 1);
+        if (body.length > maxBytes) throw tooLarge(in, maxBytes);
         if (body.length == 0) {
             throw new HttpError(400, "invalid_json", "the body is empty: send a JSON object such as {\"input\":\"Hello\"}");
         }
         JsonNode node;
         try {
-            node = Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(body);
+            node = READER.readTree(body);
+        } catch (StreamConstraintsException e) {
+            throw beyondConstraints(e);
         } catch (JsonProcessingException e) {
             if (form) throw unsupported(type);
-            throw new HttpError(400, "invalid_json", "the body is not valid JSON: "
-                    + e.getOriginalMessage() + " (line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr() + ")");
+            var at = e.getLocation();
+            throw new HttpError(400, "invalid_json", "the body is not valid JSON: " + e.getOriginalMessage()
+                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
         }
         if (node == null || !node.isObject()) {
             throw new HttpError(400, "invalid_json", "the body must be a JSON object such as {\"input\":\"Hello\"}");
@@ -65,8 +86,28 @@ final class JsonBody {
         }
     }
 
-    private static HttpError tooLarge(int maxBytes) {
-        return new HttpError(413, "too_large", "the body is larger than " + maxBytes + " bytes: send less");
+    /**
+     * Reads and discards up to {@link #DRAIN_BYTES} more so that the client, which may still be
+     * sending, reads the answer; a body longer than that is cut off with {@code Connection: close}.
+     */
+    private static HttpError tooLarge(InputStream in, int maxBytes) throws IOException {
+        boolean wholeBodyRead = in.skip(DRAIN_BYTES) < DRAIN_BYTES || in.read() < 0;
+        String message = "the body is over the limit of " + maxBytes + " bytes (WEFT_MAX_BODY_BYTES): send less";
+        return new HttpError(413, "too_large", message,
+                wholeBodyRead ? java.util.Map.of() : java.util.Map.of("Connection", "close"), java.util.Map.of());
+    }
+
+    private static HttpError beyondConstraints(StreamConstraintsException e) {
+        String why = String.valueOf(e.getOriginalMessage());
+        if (why.contains("nesting depth")) {
+            return new HttpError(400, "invalid_json", "the body nests arrays and objects more than " + MAX_DEPTH
+                    + " levels deep; the limit is " + MAX_DEPTH);
+        }
+        if (why.contains("Number value length")) {
+            return new HttpError(400, "invalid_json", "the body holds a number of more than " + MAX_NUMBER_DIGITS
+                    + " characters; the limit is " + MAX_NUMBER_DIGITS);
+        }
+        return new HttpError(400, "invalid_json", "the body is beyond what Weft reads: " + why);
     }
 
     private static HttpError unsupported(String type) {

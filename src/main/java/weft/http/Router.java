@@ -53,12 +53,21 @@ public final class Router implements HttpHandler {
 
     private record Compiled(Route route, Pattern pattern) {}
 
+    /** The last resort, when even writing JSON fails: bytes ready before any request. */
+    private static final byte[] INTERNAL_ERROR = ("{\"error\":{\"code\":\"internal_error\",\"message\":"
+            + "\"the server failed unexpectedly; the log says why\"}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
     private final Metrics metrics;
     private final List<Compiled> routes = new ArrayList<>();
+    private final FailureLog failures = new FailureLog();
 
     public Router(Metrics metrics, List<Route> routes) {
         this.metrics = metrics;
         routes.forEach(r -> this.routes.add(new Compiled(r, r.pattern())));
+        // Load the error path now: a class that fails to load while no file descriptor is left
+        // (under a flood of connections) stays unloadable, and every later answer would fail.
+        Json.object();
+        HttpError.notFound("");
     }
 
     @Override
@@ -75,10 +84,23 @@ public final class Router implements HttpHandler {
                         + "); try again shortly", Map.of("Retry-After", "2"), Map.of()));
             } catch (IOException clientGone) {
                 // The client went away mid-answer; there is nobody left to tell.
-            } catch (RuntimeException bug) {
-                System.getLogger("weft").log(System.Logger.Level.ERROR, "unexpected failure on "
-                        + exchange.getRequestMethod() + " " + exchange.getRequestURI().getRawPath(), bug); // the query may hold a ticket
-                answer(exchange, new HttpError(500, "internal_error", "the server failed unexpectedly; the log says why"));
+            } catch (RuntimeException | Error bug) {
+                failures.failed(exchange.getRequestMethod() + " " + exchange.getRequestURI().getRawPath(), bug);
+                internalError(exchange);
+            }
+        }
+    }
+
+    private void internalError(HttpExchange exchange) {
+        try {
+            answer(exchange, new HttpError(500, "internal_error", "the server failed unexpectedly; the log says why"));
+        } catch (RuntimeException | Error stillFailing) {
+            if (exchange.getResponseCode() != -1) return;
+            try {
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                Json.sendBytes(exchange, 500, INTERNAL_ERROR);
+            } catch (IOException | RuntimeException | Error nothingLeft) {
+                // The connection closes with the exchange.
             }
         }
     }
@@ -90,8 +112,9 @@ public final class Router implements HttpHandler {
         for (Compiled c : routes) {
             Matcher m = c.pattern().matcher(path);
             if (!m.matches()) continue;
-            if (!c.route().method().equals(method)) {
+            if (!serves(c.route(), method)) {
                 allowed.add(c.route().method());
+                if (c.route().method().equals("GET")) allowed.add("HEAD");
                 continue;
             }
             var params = new ArrayList<String>();
@@ -120,9 +143,14 @@ public final class Router implements HttpHandler {
         // OPTIONS only lists the methods a path has, as the routes above declare them to anyone.
         if (method.equals("OPTIONS")) return Access.PUBLIC;
         for (Compiled c : routes) {
-            if (c.pattern().matcher(path).matches() && c.route().method().equals(method)) return c.route().access();
+            if (c.pattern().matcher(path).matches() && serves(c.route(), method)) return c.route().access();
         }
         return Access.USER;
+    }
+
+    /** Every GET route answers HEAD too: the same headers, no body (see {@link Json#sendBytes}). */
+    private static boolean serves(Route route, String method) {
+        return route.method().equals(method) || (method.equals("HEAD") && route.method().equals("GET"));
     }
 
     private void answer(HttpExchange exchange, HttpError error) {

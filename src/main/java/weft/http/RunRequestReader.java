@@ -21,9 +21,15 @@ final class RunRequestReader {
     private static final Set<String> FIELDS = Set.of("input", "workflow", "session_id", "provider", "model",
             "system", "documents", "max_tokens", "stream", "background", "on_disconnect");
 
+    /** Longer than any id Weft makes ({@code s_} and 22 characters), short enough to log and key by. */
+    static final int MAX_ID_CHARS = 64;
+
+    /** What one request may ask for: {@code WEFT_MAX_DOCUMENTS}, {@code WEFT_MAX_DOCUMENT_CHARS}, {@code WEFT_MAX_TOKENS}. */
+    record Limits(int maxDocuments, int maxDocumentChars, int maxTokens) {}
+
     private RunRequestReader() {}
 
-    static RunRequest read(JsonNode body) {
+    static RunRequest read(JsonNode body, Limits limits) {
         for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!FIELDS.contains(name)) {
@@ -42,14 +48,19 @@ final class RunRequestReader {
             default -> throw HttpError.invalid("'on_disconnect' is '" + policy + "'; use continue, cancel or grace");
         };
         String workflow = string(body, "workflow");
+        String sessionId = string(body, "session_id");
+        if (sessionId != null && sessionId.length() > MAX_ID_CHARS) {
+            throw HttpError.invalid("'session_id' has " + sessionId.length() + " characters; session ids have at most "
+                    + MAX_ID_CHARS + ": send the session_id a run answered with");
+        }
         return new RunRequest(input,
                 workflow == null ? "chat" : workflow,
-                string(body, "session_id"),
+                sessionId,
                 lower(string(body, "provider")),
                 string(body, "model"),
                 string(body, "system"),
-                documents(body.get("documents")),
-                maxTokens(body.get("max_tokens")),
+                documents(body.get("documents"), limits),
+                maxTokens(body.get("max_tokens"), limits.maxTokens()),
                 bool(body, "stream", true),
                 background,
                 onDisconnect);
@@ -69,17 +80,25 @@ final class RunRequestReader {
         return v.booleanValue();
     }
 
-    private static Integer maxTokens(JsonNode v) {
+    private static Integer maxTokens(JsonNode v, int ceiling) {
         if (v == null || v.isNull()) return null;
-        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < 1) {
+        if (!v.isIntegralNumber() || v.bigIntegerValue().signum() < 1) {
             throw HttpError.invalid("'max_tokens' must be a whole number of at least 1, got " + v);
+        }
+        if (!v.canConvertToInt() || v.intValue() > ceiling) {
+            throw HttpError.invalid("'max_tokens' is " + v + "; the limit is " + ceiling + " (WEFT_MAX_TOKENS)");
         }
         return v.intValue();
     }
 
-    private static List<Document> documents(JsonNode v) {
+    private static List<Document> documents(JsonNode v, Limits limits) {
         if (v == null || v.isNull()) return List.of();
         if (!v.isArray()) throw HttpError.invalid("'documents' must be an array of {\"id\",\"title\",\"text\"}, got " + v.getNodeType().name().toLowerCase(Locale.ROOT));
+        if (v.size() > limits.maxDocuments()) {
+            throw new HttpError(413, "too_large", "'documents' has " + v.size() + " documents; the limit is "
+                    + limits.maxDocuments() + " (WEFT_MAX_DOCUMENTS)");
+        }
+        long chars = 0;
         var documents = new ArrayList<Document>();
         for (int i = 0; i < v.size(); i++) {
             JsonNode d = v.get(i);
@@ -96,6 +115,12 @@ final class RunRequestReader {
             String id = string(d, "id");
             String title = string(d, "title");
             id = id == null ? Integer.toString(i + 1) : id;
+            chars += text.length() + id.length() + (title == null ? 0 : title.length());
+            if (chars > limits.maxDocumentChars()) {
+                throw new HttpError(413, "too_large", "'documents' hold more than " + limits.maxDocumentChars()
+                        + " characters (their ids, titles and texts together); the limit is " + limits.maxDocumentChars()
+                        + " (WEFT_MAX_DOCUMENT_CHARS)");
+            }
             documents.add(new Document(id, title == null ? id : title, text));
         }
         return documents;

@@ -24,14 +24,17 @@ final class RunsApi {
     private final EventStream stream;
     private final RunWaiter waiter;
     private final int maxBodyBytes;
+    private final RunRequestReader.Limits limits;
     private final Tickets tickets;
 
-    RunsApi(Runs runs, EventStream stream, RunWaiter waiter, int maxBodyBytes, Tickets tickets) {
+    RunsApi(Runs runs, EventStream stream, RunWaiter waiter, int maxBodyBytes, RunRequestReader.Limits limits,
+            Tickets tickets) {
         this.runs = runs;
         this.tickets = tickets;
         this.stream = stream;
         this.waiter = waiter;
         this.maxBodyBytes = maxBodyBytes;
+        this.limits = limits;
     }
 
     List<Router.Route> routes() {
@@ -50,7 +53,7 @@ final class RunsApi {
      */
     private void start(Request request) throws IOException {
         JsonNode json = JsonBody.read(request.exchange(), maxBodyBytes);
-        RunRequest body = RunRequestReader.read(json);
+        RunRequest body = RunRequestReader.read(json, limits);
         Runs.Idempotency idem = request.header("Idempotency-Key")
                 .map(key -> new Runs.Idempotency(checkKey(key), fingerprint(json))).orElse(null);
         String prefix = Client.of(request.exchange()).prefix();
@@ -134,8 +137,15 @@ final class RunsApi {
 
     private RunRecord find(Request request) {
         String id = request.param(0);
-        return runs.find(id, request.subject())
-                .orElseThrow(() -> HttpError.notFound("unknown run '" + id + "' (runs are kept for a while after they end)"));
+        // An id longer than any Weft makes is as unknown as a missing one, without asking the store.
+        var found = id.length() > RunRequestReader.MAX_ID_CHARS ? java.util.Optional.<RunRecord>empty()
+                : runs.find(id, request.subject());
+        return found.orElseThrow(() -> HttpError.notFound("unknown run '" + shown(id) + "' (runs are kept for a while after they end)"));
+    }
+
+    /** An id as an error message quotes it: a long one is cut, so the answer does not echo kilobytes. */
+    static String shown(String id) {
+        return id.length() <= RunRequestReader.MAX_ID_CHARS ? id : id.substring(0, RunRequestReader.MAX_ID_CHARS) + "…";
     }
 
     /** Where a resuming client left off: {@code Last-Event-ID} (what EventSource sends) or {@code ?after=}. */
@@ -156,7 +166,8 @@ final class RunsApi {
     /** 1 to 255 printable ASCII characters, as the IETF draft for the header and Stripe's API have it. */
     private static String checkKey(String key) {
         if (key.isEmpty() || key.length() > 255 || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-            throw HttpError.invalid("Idempotency-Key must be 1 to 255 printable ASCII characters without spaces, e.g. a UUID");
+            throw HttpError.invalid("Idempotency-Key must be 1 to 255 printable ASCII characters without spaces, e.g. a UUID; "
+                    + (key.length() > 255 ? "this one has " + key.length() + ", and the limit is 255" : "this one has others"));
         }
         return key;
     }

@@ -41,7 +41,8 @@ final class SessionsApi {
 
     private Session find(Request request) {
         String id = request.param(0);
-        return sessions.find(id).filter(s -> s.owner().equals(request.subject()))
-                .orElseThrow(() -> HttpError.notFound("unknown session '" + id + "'"));
+        var found = id.length() > RunRequestReader.MAX_ID_CHARS ? java.util.Optional.<Session>empty() : sessions.find(id);
+        return found.filter(s -> s.owner().equals(request.subject()))
+                .orElseThrow(() -> HttpError.notFound("unknown session '" + RunsApi.shown(id) + "'"));
     }
 }

@@ -9,7 +9,6 @@ import weft.workflows.WorkflowJson;
 import weft.workflows.Workflows;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -50,10 +49,7 @@ final class SystemApi {
     private void metrics(Request request) throws IOException {
         byte[] body = metrics.render().getBytes(StandardCharsets.UTF_8);
         request.exchange().getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-        request.exchange().sendResponseHeaders(200, body.length);
-        try (OutputStream out = request.exchange().getResponseBody()) {
-            out.write(body);
-        }
+        Json.sendBytes(request.exchange(), 200, body);
     }
 
     /** Every workflow with its step tree, in the workflows file's format, and the providers agents may name. */

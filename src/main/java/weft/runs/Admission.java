@@ -40,7 +40,7 @@ public final class Admission {
         if (draining) throw new Refusal(Refusal.Kind.OVERLOADED, "the server is shutting down; retry on another instance", 1);
         if (request.input().length() > limits.maxInputChars()) {
             throw new Refusal(Refusal.Kind.TOO_LARGE, "'input' has " + request.input().length()
-                    + " characters; the limit is " + limits.maxInputChars());
+                    + " characters; the limit is " + limits.maxInputChars() + " (WEFT_MAX_INPUT_CHARS)");
         }
         Workflow workflow = workflows.find(request.workflow()).orElseThrow(
                 () -> new Refusal(Refusal.Kind.NOT_FOUND, "unknown workflow '" + request.workflow()

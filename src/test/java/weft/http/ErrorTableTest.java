@@ -288,10 +288,10 @@ class ErrorTableTest {
     @CsvSource({
             "PUT, /v1/runs, POST",
             "GET, /v1/runs, POST",
-            "DELETE, /v1/runs/r_any, GET",
+            "DELETE, /v1/runs/r_any, 'GET, HEAD'",
             "GET, /v1/runs/r_any/cancel, POST",
-            "POST, /v1/sessions/s_any, 'GET, DELETE'",
-            "POST, /healthz, GET",
+            "POST, /v1/sessions/s_any, 'GET, HEAD, DELETE'",
+            "POST, /healthz, 'GET, HEAD'",
     })
     void knownPathWithAnotherMethodIsNotAllowedAndSaysWhichAre(String method, String path, String allow) {
         String body = method.equals("PUT") || method.equals("POST") ? "{\"input\":\"hi\"}" : null;

@@ -32,17 +32,24 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class BrokenStores {
     private final Set<String> broken = ConcurrentHashMap.newKeySet();
     private final Set<String> once = ConcurrentHashMap.newKeySet();
+    private final java.util.Map<String, java.util.function.Supplier<Error>> errors = new ConcurrentHashMap<>();
 
     public void fail(String operation) { broken.add(operation); }
 
     public void failOnce(String operation) { once.add(operation); }
 
+    /** Makes {@code operation} throw an {@link Error}, as a class that cannot load does: not a store failure, a bug. */
+    public void failWithError(String operation, java.util.function.Supplier<Error> error) { errors.put(operation, error); }
+
     public void heal() {
         broken.clear();
         once.clear();
+        errors.clear();
     }
 
     private void check(String operation) {
+        var error = errors.get(operation);
+        if (error != null) throw error.get();
         if (broken.contains(operation) || once.remove(operation)) {
             throw new StoreUnavailable("test: " + operation + " is broken", null);
         }

@@ -22,6 +22,7 @@ public final class WeftProcess implements AutoCloseable {
     private final int port;
     private final String instance;
     private final java.nio.file.Path log;
+    private final java.util.concurrent.CountDownLatch drained = new java.util.concurrent.CountDownLatch(1);
 
     private WeftProcess(Process process, int port, String instance, java.nio.file.Path log) {
         this.process = process;
@@ -32,12 +33,23 @@ public final class WeftProcess implements AutoCloseable {
 
     /** Starts an instance with the demo model and {@code env} over the defaults, and waits for its banner. */
     public static WeftProcess start(Map<String, String> env) throws IOException {
-        return start(env, List.of());
+        return start(env, List.of(), 0);
     }
 
     /** As {@link #start(Map)}, with extra JVM options (process-wide JDK properties such as {@code -Djava.security.properties}). */
     public static WeftProcess start(Map<String, String> env, List<String> jvmOptions) throws IOException {
-        var command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+        return start(env, jvmOptions, 0);
+    }
+
+    /** As {@link #start(Map)}, with the child's open-file limit ({@code ulimit -n}) set to {@code fileLimit} (0: inherited). */
+    public static WeftProcess start(Map<String, String> env, int fileLimit) throws IOException {
+        return start(env, List.of(), fileLimit);
+    }
+
+    private static WeftProcess start(Map<String, String> env, List<String> jvmOptions, int fileLimit) throws IOException {
+        var command = new ArrayList<String>();
+        if (fileLimit > 0) command.addAll(List.of("bash", "-c", "ulimit -n " + fileLimit + " && exec \"$@\"", "weft"));
+        command.addAll(List.of(ProcessHandle.current().info().command().orElseThrow(),
                 "--enable-preview", "-Dsun.net.httpserver.nodelay=true", "-Xmx512m"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "weft.Main", "--weft_port=0"));
@@ -74,7 +86,16 @@ public final class WeftProcess implements AutoCloseable {
             }
         } catch (IOException ended) {
             // The child has gone.
+        } finally {
+            drained.countDown();
         }
+    }
+
+    /** Stops the child (SIGTERM) and returns everything it printed after its banner. */
+    public String closeAndReadLog() throws IOException, InterruptedException {
+        close();
+        if (!drained.await(10, TimeUnit.SECONDS)) throw new IllegalStateException("the child's output did not end");
+        return java.nio.file.Files.readString(log);
     }
 
     public int port() { return port; }

@@ -1,20 +1,20 @@
 package weft;
 
-import weft.config.Secrets;
 import weft.auth.AccessTokens;
 import weft.auth.Exposure;
 import weft.auth.Tickets;
+import weft.config.Secrets;
 import weft.config.Settings;
 import weft.edge.AccessLog;
 import weft.edge.Authenticate;
 import weft.edge.ClientAddress;
+import weft.edge.ConnectionBudget;
 import weft.edge.Cors;
 import weft.edge.HostCheck;
-import weft.edge.SecurityHeaders;
-import weft.edge.Tls;
-import weft.edge.ConnectionBudget;
 import weft.edge.JdkLimits;
 import weft.edge.RequestLimits;
+import weft.edge.SecurityHeaders;
+import weft.edge.Tls;
 import weft.http.Api;
 import weft.metrics.Metrics;
 import weft.providers.AnthropicProvider;
@@ -58,11 +58,12 @@ import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
- * Weft's whole wiring on one screen. A request's path: {@link Api} routes it; a new run is
- * admitted by {@link Runs}, recorded in the run store and executed by this instance's
- * {@link RunExecutor} on its own virtual thread, whose agents stream a {@link Provider}'s text
- * into the run's event log; the SSE handler of any instance follows that log onto the
- * connection.
+ * Weft's whole wiring on one screen. A request's path: it passes the edge's filters (where it
+ * comes from, the access log, request limits, security headers, Host and Origin, who is
+ * calling), then {@link Api} routes it; a new run is admitted by {@link Runs}, recorded in the
+ * run store and executed by this instance's {@link RunExecutor} on its own virtual thread,
+ * whose agents stream a {@link Provider}'s text into the run's event log; the SSE handler of
+ * any instance follows that log onto the connection.
  */
 public final class Main {
 
@@ -117,23 +118,13 @@ public final class Main {
      */
     private static Weft start(Settings s, List<Provider> available, ScheduledThreadPoolExecutor timers,
                               UnaryOperator<Stores> wrap, Consumer<String> log) throws IOException {
-        // The edge's settings are checked first: a bad one refuses to start with nothing left running.
-        var connections = connectionBudget(s);
-        Exposure exposure;
-        Optional<AccessTokens> tokens;
-        Tls tls;
-        try {
-            exposure = Exposure.of(s.auth(), s.host());
-            tokens = AccessTokens.from(s.auth());
-            tls = Tls.load(s.web().tlsKeystore(), s.web().tlsPassword());
+        EdgeParts edge;
+        try { // every edge setting is checked before anything starts: a bad one leaves nothing running
+            edge = EdgeParts.check(s);
         } catch (IllegalArgumentException refused) {
             timers.shutdownNow();
             throw refused;
         }
-        var address = new InetSocketAddress(s.host(), s.port());
-        var clientAddress = new ClientAddress(s.web().trustedProxies());
-        var hostCheck = new HostCheck(s.host(), address, s.web().allowedHosts());
-        var cors = new Cors(s.web().corsOrigins());
         String instance = Ids.newId("i_");
         var secrets = Secrets.of(s);
         var accessLog = new AccessLog(log, s.log());
@@ -142,21 +133,9 @@ public final class Main {
         var workflows = new Workflows(s.workflowsFile() == null ? List.of()
                 : WorkflowFile.load(Path.of(s.workflowsFile()), providers));
 
-        Stores base;
-        Peers peers;
-        if (s.redisUrl() == null) {
-            long bytesEach = s.maxRetainedMegabytes() * (1L << 20) / 2; // half for ended runs, half for sessions
-            base = Stores.inMemory(new Stores.MemoryLimits(s.runRetention().toMillis(), s.maxRetainedRuns(), bytesEach,
-                    s.sessionTtl().toMillis(), s.maxSessions(), bytesEach));
-            peers = Peers.none();
-        } else {
-            var redis = RedisStores.connect(s.redisUrl(), s.redisPrefix(), instance, new RedisStores.Limits(
-                    s.runRetention(), s.runTimeout().plus(s.runLease()), s.sessionTtl(), s.maxRetainedRuns(), s.maxSessions()),
-                    secrets);
-            base = redis.stores();
-            peers = redis.peers();
-        }
-        Stores stores = wrap.apply(base);
+        var opened = openStores(s, instance, secrets);
+        Stores stores = wrap.apply(opened.stores());
+        Peers peers = opened.peers();
 
         var places = new HeldPlaces(new Places("runs", s.limits().maxRunsPerUser(), stores.counters(), s.runLease()),
                 new Places("streams", s.limits().maxStreamsPerUser(), stores.counters(), s.runLease()));
@@ -176,33 +155,64 @@ public final class Main {
                 new LostRuns(stores.runs(), stores.events(), stores.sessions(), stores.locks(), workflows, metrics), timers);
         every(timers, Duration.ofSeconds(1), stores.sweep());
         every(timers, Duration.ofMillis(Math.max(1, s.runLease().toMillis() / 3)), places::renew);
-        metrics.gauge("weft_retained_runs", "Runs held, running or ended within their retention time.", () -> stores.counts().runs());
-        metrics.gauge("weft_sessions", "Sessions held.", () -> stores.counts().sessions());
-        metrics.gauge("weft_user_run_places", "Places under WEFT_MAX_RUNS_PER_USER this instance holds.", () -> places.runs().held());
-        metrics.gauge("weft_user_stream_places", "Places under WEFT_MAX_STREAMS_PER_USER this instance holds.",
-                () -> places.streams().held());
-        metrics.gauge("weft_followed_runs", "Runs that streams of this instance follow.", streams::followedRuns);
+        gauges(metrics, stores, places, streams);
 
         // With a secret every instance derives the same ticket key; otherwise the stores share a random one.
         var tickets = new Tickets(s.auth().jwtSecret() != null ? () -> Tickets.derivedKey(s.auth().jwtSecret())
                 : () -> stores.keys().key("tickets"), Clock.systemUTC());
         var router = Api.router(runs, stores, providers, workflows, metrics, streams, new Api.Options(s.heartbeat(),
                 s.sseRetry(), s.maxBodyBytes(), s.limits().maxDocuments(), s.limits().maxDocumentChars(), s.limits().maxTokens()),
-                new Api.Access(tickets, exposure == Exposure.INSECURE));
-        var server = tls.bind(address, 4096);
+                new Api.Access(tickets, edge.exposure() == Exposure.INSECURE));
+        var server = edge.tls().bind(new InetSocketAddress(s.host(), s.port()), 4096);
         // The edge: every request passes these filters, in this order, before the router.
         server.createContext("/", router).getFilters().addAll(List.of(
-                clientAddress,
+                edge.clientAddress(),
                 accessLog,
-                new RequestLimits(connections.maxConnections(), metrics),
+                new RequestLimits(edge.connections().maxConnections(), metrics),
                 new SecurityHeaders(),
-                hostCheck,
-                cors,
-                new Authenticate(tokens, tickets, router::access, s.auth().metricsToken())));
+                edge.hostCheck(),
+                edge.cors(),
+                new Authenticate(edge.tokens(), tickets, router::access, s.auth().metricsToken())));
         var handlers = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(handlers);
         server.start();
         return new Weft(instance, server, runs, providers, stores, leases, places, timers, handlers, s.shutdownGrace());
+    }
+
+    /** What the stores and the limits hold, for /metrics. */
+    private static void gauges(Metrics metrics, Stores stores, HeldPlaces places, StreamLimits streams) {
+        metrics.gauge("weft_retained_runs", "Runs held, running or ended within their retention time.", () -> stores.counts().runs());
+        metrics.gauge("weft_sessions", "Sessions held.", () -> stores.counts().sessions());
+        metrics.gauge("weft_user_run_places", "Places under WEFT_MAX_RUNS_PER_USER this instance holds.", () -> places.runs().held());
+        metrics.gauge("weft_user_stream_places", "Places under WEFT_MAX_STREAMS_PER_USER this instance holds.",
+                () -> places.streams().held());
+        metrics.gauge("weft_followed_runs", "Runs that streams of this instance follow.", streams::followedRuns);
+    }
+
+    /** The parts of the edge made from settings alone: each refuses a bad setting when it is made. */
+    private record EdgeParts(ConnectionBudget connections, Exposure exposure, Optional<AccessTokens> tokens, Tls tls,
+                             ClientAddress clientAddress, HostCheck hostCheck, Cors cors) {
+        static EdgeParts check(Settings s) {
+            return new EdgeParts(connectionBudget(s), Exposure.of(s.auth(), s.host()), AccessTokens.from(s.auth()),
+                    Tls.load(s.web().tlsKeystore(), s.web().tlsPassword()), new ClientAddress(s.web().trustedProxies()),
+                    new HostCheck(s.host(), new InetSocketAddress(s.host(), s.port()), s.web().allowedHosts()),
+                    new Cors(s.web().corsOrigins()));
+        }
+    }
+
+    private record OpenedStores(Stores stores, Peers peers) {}
+
+    /** Memory, the embedded default, or Redis when REDIS_URL is set: then also the peers' control channel. */
+    private static OpenedStores openStores(Settings s, String instance, Secrets secrets) {
+        if (s.redisUrl() == null) {
+            long bytesEach = s.maxRetainedMegabytes() * (1L << 20) / 2; // half for ended runs, half for sessions
+            return new OpenedStores(Stores.inMemory(new Stores.MemoryLimits(s.runRetention().toMillis(), s.maxRetainedRuns(),
+                    bytesEach, s.sessionTtl().toMillis(), s.maxSessions(), bytesEach)), Peers.none());
+        }
+        var redis = RedisStores.connect(s.redisUrl(), s.redisPrefix(), instance, new RedisStores.Limits(
+                s.runRetention(), s.runTimeout().plus(s.runLease()), s.sessionTtl(), s.maxRetainedRuns(), s.maxSessions()),
+                secrets);
+        return new OpenedStores(redis.stores(), redis.peers());
     }
 
     /** WEFT_MAX_CONNECTIONS, or what the file limit allows; refused when it does not fit the file limit. */

@@ -155,7 +155,7 @@ class CorsTest {
     void optionsWithoutCorsIs204WithAllow() {
         var answer = options(plain, "/v1/runs/r_x/events");
         assertEquals(204, answer.statusCode(), answer.body());
-        assertEquals("GET, OPTIONS", answer.headers().firstValue("Allow").orElse(null));
+        assertEquals("GET, HEAD, OPTIONS", answer.headers().firstValue("Allow").orElse(null));
         assertEquals("POST, OPTIONS", options(plain, "/v1/runs").headers().firstValue("Allow").orElse(null));
         assertEquals(404, options(plain, "/nowhere").statusCode());
     }

@@ -334,10 +334,10 @@ class AnthropicProviderTest {
 
     @Test
     void anInvalidRequestIsProviderBadRequestPassingOnAnthropicsMessage() {
-        String message = "max_tokens: 100000 > 64000, which is the maximum allowed number of output tokens for claude-test";
+        String message = "max_tokens: 30000 > 8192, which is the maximum allowed number of output tokens for claude-test";
         mock.enqueue(Reply.status(400, anthropicError("invalid_request_error", message)));
 
-        var error = assertFailed(run(request("Hi").put("max_tokens", 100000)), "provider_bad_request");
+        var error = assertFailed(run(request("Hi").put("max_tokens", 30000)), "provider_bad_request");
 
         assertTrue(error.text("message").contains(message), error.text("message"));
         assertFalse(error.data().get("retryable").asBoolean());

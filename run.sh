@@ -28,7 +28,7 @@ JVM_OPTS=(--enable-preview -Dsun.net.httpserver.nodelay=true -XX:+UseZGC)
 stamp=target/.built
 
 build() {
-  if [ -f "$stamp" ] && [ -z "$(find src/main pom.xml -newer "$stamp" -print -quit)" ]; then return; fi
+  if [ -f "$stamp" ] && [ -z "$(find src/main src/bench pom.xml -newer "$stamp" -print -quit)" ]; then return; fi
   echo "run.sh: building…" >&2
   mvn -B -q -DskipTests package dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outputFile=target/classpath.txt >&2
   touch "$stamp"
@@ -43,7 +43,7 @@ case "${1:-}" in
   bench)
     shift
     build
-    exec java "${JVM_OPTS[@]}" -cp "$(classpath)" weft.bench.Bench "$@"
+    exec java "${JVM_OPTS[@]}" -cp "target/bench-classes:$(classpath)" weft.bench.Bench "$@"
     ;;
   token)
     shift

@@ -404,6 +404,8 @@ public final class Bench {
                 "WEFT_MAX_ACTIVE_RUNS", "100000",
                 // Ended runs are dropped 5 s after done, so the warm-up's are gone before the level.
                 "WEFT_RUN_RETENTION", "5s"));
+        // Every stream is a connection: room for the level, whatever the file limit would derive.
+        env.put("WEFT_MAX_CONNECTIONS", Integer.toString(level.streams() + 500));
         // In memory unless this level is on Redis, whatever this shell exports (blank is unset).
         env.put("REDIS_URL", redis == null ? "" : redis.url());
         env.put("WEFT_REDIS_PREFIX", redis == null ? "" : prefix);

@@ -228,7 +228,7 @@ public final class Main {
      */
     static List<Provider> configuredProviders(Settings s, ScheduledThreadPoolExecutor timers) {
         var client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10)).executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+                .connectTimeout(Duration.ofSeconds(10)).executor(providerIo()).build();
         var http = new ProviderHttp(client, timers, new ProviderHttp.Options(
                 s.upstreamIdleTimeout(), s.providerRetries(), s.providerBackoff()), Secrets.of(s));
         var providers = new ArrayList<Provider>();
@@ -246,6 +246,15 @@ public final class Main {
                     s.geminiApiKey(), s.geminiModel()));
         }
         return providers;
+    }
+
+    /**
+     * The HTTP client hands every socket read of every streamed answer to its executor. A
+     * virtual thread per task there is a new thread per chunk; two platform threads take the
+     * reads in turn and hand each body's bytes to the run that reads it.
+     */
+    private static java.util.concurrent.ExecutorService providerIo() {
+        return Executors.newFixedThreadPool(2, Thread.ofPlatform().name("provider io ", 0).daemon().factory());
     }
 
     /** One timer thread; a cancelled timer leaves its queue at once, so it keeps nothing alive. */

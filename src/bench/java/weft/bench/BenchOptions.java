@@ -87,11 +87,20 @@ record BenchOptions(List<Mode> modes, List<Level> levels, List<Level> researchLe
     static BenchOptions parse(String[] args) {
         Map<String, String> f = flags(args);
         var known = List.of("mode", "levels", "rate", "max-tokens", "duration", "ttft", "ramp", "warmup", "no-baseline", "out",
-                "research-levels", "research-rate", "research-max-tokens", "research-duration", "redis", "instances", "help");
+                "research-levels", "research-rate", "research-max-tokens", "research-duration", "redis", "instances", "quick", "help");
         for (String name : f.keySet()) {
             if (!known.contains(name)) throw new IllegalArgumentException("unknown flag --" + name + "; the flags are --" + String.join(", --", known));
         }
         if (f.containsKey("help")) throw new IllegalArgumentException("usage");
+        // --quick: the guard to run when touching the hot path, core and relay at 1 and 100 streams, in about 2 min.
+        boolean quick = f.containsKey("quick");
+        if (quick) {
+            f = new java.util.HashMap<>(f);
+            f.putIfAbsent("mode", "core,relay");
+            f.putIfAbsent("levels", "1,100");
+            f.putIfAbsent("duration", "6s");
+            f.putIfAbsent("warmup", "20");
+        }
         Duration ttft = duration("ttft", f.getOrDefault("ttft", "300ms"));
         Duration duration = duration("duration", f.getOrDefault("duration", "25s"));
         // Without a max_tokens, a stream lasts the level's duration.
@@ -119,6 +128,11 @@ record BenchOptions(List<Mode> modes, List<Level> levels, List<Level> researchLe
     }
 
     private static List<Mode> modes(String mode) {
+        if (mode.contains(",")) {
+            var all = new ArrayList<Mode>();
+            for (String one : mode.split(",")) all.addAll(modes(one));
+            return List.copyOf(all);
+        }
         return switch (mode.strip().toLowerCase(Locale.ROOT)) {
             case "core" -> List.of(Mode.CORE);
             case "relay" -> List.of(Mode.RELAY);
@@ -164,7 +178,8 @@ record BenchOptions(List<Mode> modes, List<Level> levels, List<Level> researchLe
     }
 
     static final String USAGE = """
-            usage: ./run.sh bench [--mode core|relay|research|all]
+            usage: ./run.sh bench --quick   (core and relay at 1 and 100 streams, ~2 min: run it when touching the hot path)
+                   ./run.sh bench [--mode core|relay|research|all]
                                   [--levels 1,100,1000,10000] [--rate 1000=5,10000=1] [--max-tokens M | L=M,…]
                                   [--duration 25s] [--ttft 300ms] [--ramp 1000] [--warmup 50] [--no-baseline] [--out target/bench]
                                   [--redis [--instances 2]]

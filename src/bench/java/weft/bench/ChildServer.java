@@ -51,6 +51,11 @@ final class ChildServer implements AutoCloseable {
         var java = new ArrayList<String>();
         java.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         java.addAll(JVM_FLAGS);
+        // WEFT_BENCH_PROFILE=1: a JFR recording of each server, next to its log, for `jfr view hot-methods`.
+        if ("1".equals(System.getenv("WEFT_BENCH_PROFILE"))) {
+            java.add("-XX:StartFlightRecording=settings=profile,filename="
+                    + log.toAbsolutePath().toString().replaceAll("\\.log$", "") + ".jfr");
+        }
         // A JVM crash report goes next to the log, not into whatever directory the bench runs in.
         java.add("-XX:ErrorFile=" + log.toAbsolutePath().getParent().resolve("hs_err_pid%p.log"));
         java.add("-cp");

@@ -14,6 +14,7 @@ import weft.store.StoreUnavailable;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -132,14 +133,21 @@ final class EventStream {
                 live = true;
                 continue;
             }
+            var frames = new ArrayList<byte[]>(batch.size());
+            boolean done = false;
             for (LoggedEvent event : batch) {
-                sse.write(WeftFrames.frame(runId, event));
+                frames.add(WeftFrames.frame(runId, event));
                 after = event.seq();
-                if ("delta".equals(event.type())) {
-                    metrics.deltaStreamed(live ? System.nanoTime() - event.appendedNanos() : -1);
+                if (event.isDone()) {
+                    done = true;
+                    break;
                 }
-                if (event.isDone()) return;
             }
+            sse.write(frames); // what arrived together leaves together: one flush
+            for (LoggedEvent event : batch) {
+                if ("delta".equals(event.type())) metrics.deltaStreamed(live ? System.nanoTime() - event.appendedNanos() : -1);
+            }
+            if (done) return;
             watch.reset();
             live = true;
         }

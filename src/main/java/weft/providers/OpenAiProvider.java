@@ -138,37 +138,34 @@ public final class OpenAiProvider implements Provider {
         boolean onEvent(SseEvent event) throws ProviderException {
             String data = event.data();
             if (data.strip().equals("[DONE]")) return false;
-            JsonNode chunk = parse(data);
-            JsonNode error = chunk.get("error");
-            if (error != null && !error.isNull()) throw streamError(error);
             // Some compatible servers name the event instead of wrapping the object.
-            if (event.type().equals("error")) throw streamError(chunk);
-            for (JsonNode choice : chunk.path("choices")) {
-                // With n = 1 there is one choice, index 0; anything else is not this answer.
-                if (choice.path("index").asInt(0) != 0) continue;
-                JsonNode content = choice.path("delta").path("content");
-                if (content.isTextual() && !content.asText().isEmpty()) {
-                    text.append(content.asText());
-                    sink.text(content.asText());
-                }
-                JsonNode finish = choice.path("finish_reason");
-                if (finish.isTextual()) {
-                    finishReason = finish.asText();
-                    if (finishReason.equals("content_filter")) {
-                        throw new ProviderException(ProviderException.Kind.REFUSED, "openai's content filter stopped"
-                                + " the answer (finish_reason content_filter) after " + text.length() + " characters");
-                    }
+            if (event.type().equals("error")) throw streamError(parse(data));
+            OpenAiChunk chunk;
+            try {
+                chunk = OpenAiChunk.read(JSON, data);
+            } catch (OpenAiChunk.NotAChunk e) {
+                throw new ProviderException(ProviderException.Kind.PROTOCOL,
+                        "openai sent an event that is not a JSON object: " + quote(data));
+            }
+            if (chunk.error() != null) throw streamError(chunk.error());
+            if (chunk.content() != null && !chunk.content().isEmpty()) {
+                text.append(chunk.content());
+                sink.text(chunk.content());
+            }
+            if (chunk.finishReason() != null) {
+                finishReason = chunk.finishReason();
+                if (finishReason.equals("content_filter")) {
+                    throw new ProviderException(ProviderException.Kind.REFUSED, "openai's content filter stopped"
+                            + " the answer (finish_reason content_filter) after " + text.length() + " characters");
                 }
             }
             // OpenAI sends usage in a chunk of its own; compatible servers may put it in the last
             // content chunk, or in every chunk (cumulative): the last one seen is the total.
-            JsonNode reported = chunk.path("usage");
-            if (reported.isObject()) {
-                usage = new Usage(reported.path("prompt_tokens").asLong(), reported.path("completion_tokens").asLong(), false);
-            }
+            if (chunk.usage() != null) usage = chunk.usage();
             return true;
         }
 
+        /** A whole event as a tree: only for an {@code error} event, which ends the answer anyway. */
         private JsonNode parse(String data) throws ProviderException {
             try {
                 JsonNode chunk = JSON.readTree(data);

@@ -87,12 +87,20 @@ public final class SseWriter {
     }
 
     /** Writes a frame rendered earlier, e.g. by {@link #render} for a replay log. */
-    public synchronized void write(byte[] frame) throws IOException {
+    public void write(byte[] frame) throws IOException {
+        write(java.util.List.of(frame));
+    }
+
+    /**
+     * Writes frames that are ready together and flushes once: a follower that finds several
+     * events waiting sends them in one chunk rather than one chunk (and one syscall) each.
+     */
+    public synchronized void write(java.util.List<byte[]> frames) throws IOException {
         if (failure != null) {
             throw new IOException("event stream already failed", failure);
         }
         try {
-            out.write(frame);
+            for (byte[] frame : frames) out.write(frame);
             out.flush();
         } catch (IOException e) {
             failure = e;

@@ -270,4 +270,19 @@ class SseWriterTest {
         assertEquals("id: 3\nevent: delta\ndata: {\"a\":1}\n\n",
                 new String(SseWriter.render(3, "delta", "{\"a\":1}".getBytes(UTF_8)), UTF_8));
     }
+
+    @Test
+    void framesReadyTogetherGoOutInOrderWithOneFlush() throws IOException {
+        var flushes = new int[1];
+        var bytes = new ByteArrayOutputStream();
+        var out = new OutputStream() {
+            @Override public void write(int b) { bytes.write(b); }
+            @Override public void write(byte[] b, int off, int len) { bytes.write(b, off, len); }
+            @Override public void flush() { flushes[0]++; }
+        };
+        var writer = new SseWriter(out);
+        writer.write(List.of(SseWriter.render(1, "delta", "a"), SseWriter.render(2, "delta", "b")));
+        assertEquals("id: 1\nevent: delta\ndata: a\n\nid: 2\nevent: delta\ndata: b\n\n", bytes.toString(UTF_8));
+        assertEquals(1, flushes[0]);
+    }
 }

@@ -43,7 +43,7 @@ case "${1:-}" in
   bench)
     shift
     build
-    exec java "${JVM_OPTS[@]}" -cp "target/bench-classes:$(classpath)" weft.bench.Bench "$@"
+    WEFT_JVM_OPTS="${WEFT_JVM_OPTS:-${JVM_OPTS[*]}}" exec java --enable-preview -XX:+UseZGC -cp "target/bench-classes:$(classpath)" weft.bench.Bench "$@"
     ;;
   token)
     shift

@@ -23,8 +23,18 @@ import java.util.concurrent.TimeUnit;
  * starts from a fresh JVM.
  */
 final class ChildServer implements AutoCloseable {
-    static final List<String> JVM_FLAGS = List.of(
-            "--enable-preview", "-Dsun.net.httpserver.nodelay=true", "-XX:+UseZGC", "-Xmx4g");
+    /**
+     * The servers' JVM flags: the ones {@code ./run.sh} serves with (it passes them as
+     * {@code WEFT_JVM_OPTS}), so the benchmark measures the server as it is run.
+     */
+    static final List<String> JVM_FLAGS = jvmFlags(System.getenv("WEFT_JVM_OPTS"));
+
+    private static List<String> jvmFlags(String fromRunSh) {
+        if (fromRunSh == null || fromRunSh.isBlank()) {
+            return List.of("--enable-preview", "-Dsun.net.httpserver.nodelay=true");
+        }
+        return List.of(fromRunSh.strip().split("\\s+"));
+    }
     /** The open-file limit asked for; the hard limit may be lower, and then that is what the child gets. */
     private static final int WANTED_OPEN_FILES = 65_536;
 

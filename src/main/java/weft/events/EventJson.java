@@ -3,6 +3,7 @@ package weft.events;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import weft.providers.Usage;
@@ -19,7 +20,9 @@ import java.io.UncheckedIOException;
  * newline whatever the model wrote. {@link #parse} reads the same line back into a typed event.
  */
 public final class EventJson {
-    private static final JsonFactory FACTORY = new JsonFactory();
+    // Characters beyond the BMP (emoji) as their four UTF-8 bytes, not as two \\u escapes.
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
     private static final ObjectMapper READER = new ObjectMapper(FACTORY);
 
     private EventJson() {}

@@ -2,6 +2,7 @@ package weft.http;
 
 import weft.events.EventJson;
 import weft.events.LoggedEvent;
+import weft.events.RunEvent;
 import weft.sse.SseWriter;
 
 import java.nio.charset.StandardCharsets;
@@ -15,6 +16,12 @@ final class WeftFrames {
     private WeftFrames() {}
 
     static byte[] frame(String runId, LoggedEvent event) {
+        if (event.event() instanceof RunEvent.Delta delta) return DeltaFrame.render(runId, event.seq(), event.ts(), delta);
+        return general(runId, event);
+    }
+
+    /** Any event's frame: its JSON line, rendered by Jackson, as the {@code data}. */
+    static byte[] general(String runId, LoggedEvent event) {
         return SseWriter.render(event.seq(), event.type(), EventJson.render(runId, event));
     }
 

@@ -25,9 +25,9 @@ import java.util.concurrent.TimeUnit;
 final class ChildServer implements AutoCloseable {
     /**
      * The servers' JVM flags: the ones {@code ./run.sh} serves with (it passes them as
-     * {@code WEFT_JVM_OPTS}), so the benchmark measures the server as it is run.
+     * {@code WEFT_SERVER_JVM_OPTS}), so the benchmark measures the server as it is run.
      */
-    static final List<String> JVM_FLAGS = jvmFlags(System.getenv("WEFT_JVM_OPTS"));
+    static final List<String> JVM_FLAGS = jvmFlags(System.getenv("WEFT_SERVER_JVM_OPTS"));
 
     private static List<String> jvmFlags(String fromRunSh) {
         if (fromRunSh == null || fromRunSh.isBlank()) {

@@ -23,10 +23,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The part every real provider shares: send a request, retry what is worth retrying,
@@ -182,13 +185,10 @@ public final class ProviderHttp {
 
     /** Sends the request, retrying refusals worth retrying; returns a 200 whose body is unread. */
     private HttpResponse<InputStream> send(String provider, HttpRequest request) throws IOException, InterruptedException {
-        // The idle timeout also bounds the wait for the answer's headers: a provider that accepts
-        // the connection and never answers must not hold a run until its own time limit.
-        HttpRequest timed = HttpRequest.newBuilder(request, (name, value) -> true).timeout(options.idleTimeout()).build();
         for (int attempt = 0; ; attempt++) {
             ProviderException failure;
             try {
-                HttpResponse<InputStream> response = client.send(timed, HttpResponse.BodyHandlers.ofInputStream());
+                HttpResponse<InputStream> response = exchange(request);
                 if (response.statusCode() == 200) return response;
                 failure = refusal(provider, response);
             } catch (HttpConnectTimeoutException | ConnectException | SSLException e) {
@@ -200,6 +200,40 @@ public final class ProviderHttp {
             if (!failure.retryable() || attempt >= options.retries()) throw failure;
             Thread.sleep(backoff(attempt, failure.retryAfter()));
         }
+    }
+
+    /**
+     * Sends and waits for the answer's headers, at most the idle timeout: a provider that accepts
+     * the connection and never answers must not hold a run until its own time limit. The wait is
+     * this thread's own; {@code HttpRequest.timeout} would arm a timer in the client's queue,
+     * under a lock its selector thread takes too, for every request of every run.
+     */
+    private HttpResponse<InputStream> exchange(HttpRequest request) throws IOException, InterruptedException {
+        var pending = client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
+        try {
+            return pending.get(options.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            abandon(pending);
+            throw new HttpTimeoutException("no answer within " + Settings.human(options.idleTimeout()));
+        } catch (InterruptedException e) {
+            abandon(pending);
+            throw e;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) throw io;
+            throw new IOException(e.getCause());
+        }
+    }
+
+    /** Cancels an exchange nobody waits for any more; one that answered meanwhile gets its body closed. */
+    private static void abandon(CompletableFuture<HttpResponse<InputStream>> pending) {
+        pending.cancel(true);
+        pending.thenAccept(response -> {
+            try {
+                response.body().close();
+            } catch (IOException ignored) {
+                // Its connection is closed either way.
+            }
+        });
     }
 
     private static ProviderException unreachable(String provider, HttpRequest request, IOException e) {

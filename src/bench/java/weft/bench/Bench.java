@@ -86,6 +86,10 @@ public final class Bench {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("--burst")) {
+            Burst.run(args.length > 1 ? Integer.parseInt(args[1]) : 70_000, Path.of("target/bench"));
+            return;
+        }
         BenchOptions options;
         try {
             options = BenchOptions.parse(args);

@@ -179,6 +179,7 @@ record BenchOptions(List<Mode> modes, List<Level> levels, List<Level> researchLe
 
     static final String USAGE = """
             usage: ./run.sh bench --quick   (core and relay at 1 and 100 streams, ~2 min: run it when touching the hot path)
+                   ./run.sh bench --burst [70000]   (does memory come back after a burst of quick runs? ~7 min)
                    ./run.sh bench [--mode core|relay|research|all]
                                   [--levels 1,100,1000,10000] [--rate 1000=5,10000=1] [--max-tokens M | L=M,…]
                                   [--duration 25s] [--ttft 300ms] [--ramp 1000] [--warmup 50] [--no-baseline] [--out target/bench]

@@ -56,7 +56,13 @@ final class RedisEventLog implements EventLog, AutoCloseable {
         if (held == null) {
             List<LoggedEvent> stored = range(runId, seq);
             if (!stored.isEmpty() || wait.isZero()) return stored;
-            if (tail == null) tail = tails.watch(runId, seq, reader::wake);
+            if (tail == null) {
+                tail = tails.watch(runId, seq, reader::wake);
+                // An event stored between the range above and the watch was handed to no tail, and
+                // if it was the last (done) nothing would wake this follower: look once more.
+                stored = range(runId, seq);
+                if (!stored.isEmpty()) return stored;
+            }
         }
         if (!tail.awaitBeyond(seq, wait.toNanos())) return range(runId, seq);
         held = tail.after(seq);

@@ -51,9 +51,10 @@ final class TextStream implements TextSink {
         }
     }
 
+    /** The transcript takes a delta only once the log has it: a cancel may interrupt the emit. */
     private void emit(String delta) {
-        transcript.append(delta);
         events.emit(new RunEvent.Delta(agent, delta));
+        transcript.append(delta);
         citeMarkers(delta);
     }
 

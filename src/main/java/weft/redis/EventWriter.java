@@ -65,8 +65,12 @@ final class EventWriter implements AutoCloseable {
 
     /** Queues an event; blocks only when Redis has been away long enough for the queue to fill. */
     void enqueue(RedisRunLog log, LoggedEvent event) {
+        var pending = new Pending(log, event);
+        // offer first: put gives up on an interrupted thread even when there is room, and the
+        // delta a cancel interrupts is one its agent's clients may already be waiting for.
+        if (queue.offer(pending)) return;
         try {
-            queue.put(new Pending(log, event));
+            queue.put(pending);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while queueing an event", e);

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The rules by which provider text becomes deltas: markers and characters are never split. */
 class TextStreamTest {
@@ -73,5 +74,17 @@ class TextStreamTest {
         assertEquals(9, TextStream.safeLength("abc[12345"), "five digits cannot be a marker we hold");
         assertEquals(0, TextStream.safeLength("["));
         assertEquals(2, TextStream.safeLength("ab"));
+    }
+
+    @Test
+    void theTranscriptHoldsOnlyWhatTheLogTook() {
+        var stored = new ArrayList<RunEvent>();
+        var refusing = new TextStream("a", List.of(), event -> {
+            if (stored.size() == 1) throw new IllegalStateException("interrupted while queueing an event");
+            stored.add(event);
+        }, transcript);
+        refusing.text("kept ");
+        assertThrows(IllegalStateException.class, () -> refusing.text("lost"));
+        assertEquals("kept ", transcript.text(), "a cancelled agent reports exactly what its clients were sent");
     }
 }

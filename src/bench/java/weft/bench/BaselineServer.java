@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import weft.providers.ChatMessage;
 import weft.providers.Completion;
+import weft.providers.PartSink;
 import weft.providers.DemoProvider;
 import weft.providers.ModelRequest;
 
@@ -75,8 +76,8 @@ public final class BaselineServer {
             var pieces = new ArrayList<String>();
             Completion completion;
             try {
-                completion = new DemoProvider(Duration.ZERO, 0).complete(request(m), pieces::add);
-            } catch (InterruptedException e) {
+                completion = new DemoProvider(Duration.ZERO, 0).complete(request(m), PartSink.text(pieces::add));
+            } catch (InterruptedException | IOException e) {
                 throw new IllegalStateException("an instant demo answer does not wait", e);
             }
             byte[][] deltas = new byte[pieces.size()][];
@@ -135,13 +136,13 @@ public final class BaselineServer {
         var next = new int[1];
         try {
             // The real, paced model call: it writes the same answer again, sleeping until each token is due.
-            model.complete(request(maxTokens), piece -> {
+            model.complete(request(maxTokens), PartSink.text(piece -> {
                 try {
                     send(out, frames.deltas()[Math.min(next[0]++, frames.deltas().length - 1)]);
                 } catch (IOException clientGone) {
                     throw new UncheckedIOException(clientGone);
                 }
-            });
+            }));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;

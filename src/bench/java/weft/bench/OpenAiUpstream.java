@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import weft.providers.ChatMessage;
 import weft.providers.Completion;
+import weft.providers.PartSink;
 import weft.providers.DemoProvider;
 import weft.providers.ModelRequest;
 
@@ -101,7 +102,7 @@ public final class OpenAiUpstream {
         int[] count = {0};
         Completion completion;
         try {
-            completion = model.complete(ask, piece -> {
+            completion = model.complete(ask, PartSink.text(piece -> {
                 try {
                     if (count[0] == 0) { // OpenAI opens with the role and empty content, right before the first token
                         event(out, head + "{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}");
@@ -115,7 +116,7 @@ public final class OpenAiUpstream {
                 } catch (IOException weftGone) {
                     throw new UncheckedIOException(weftGone);
                 }
-            });
+            }));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;

@@ -2,31 +2,67 @@ package weft.agents;
 
 import weft.events.RunEvent;
 import weft.metrics.Metrics;
+import weft.providers.ChatMessage;
+import weft.providers.Completion;
 import weft.providers.ModelRequest;
 import weft.providers.Provider;
+import weft.providers.ToolResult;
+import weft.providers.Usage;
+import weft.workflows.WorkflowException;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * One call to a language model, streamed: announce the agent, pass every piece of text on
- * as it arrives, then report the whole text and its usage.
+ * One agent: calls its model, streams the text on as it arrives, runs the tools the model
+ * asks for, gives the model their results, and again, until the model answers without
+ * calling a tool. Then it reports the whole text and what all the calls cost.
+ *
+ * <pre>
+ * model ─▶ text, tool calls ─▶ tools (at once, one subtask each) ─▶ results ─▶ model ─▶ … ─▶ text
+ * </pre>
  *
  * <p>It runs as the one subtask of its own {@code StructuredTaskScope} (see {@code WorkflowRun}). Cancelling
- * that scope, or any scope above it, interrupts this thread inside {@link Provider#complete}, which gives up at once; the
- * {@link Transcript} then holds exactly what was streamed, for the run to record.
+ * that scope, or any scope above it, interrupts this thread inside {@link Provider#stream} or
+ * in the tools' scope, which give up at once; the {@link Transcript} then holds exactly what
+ * was streamed, for the run to record.
  */
-public record LlmAgent(String name, String parent, Provider provider, ModelRequest request) {
+public record LlmAgent(String name, String parent, Provider provider, ModelRequest request, Toolbox tools, int maxToolSteps) {
+
+    public LlmAgent(String name, String parent, Provider provider, ModelRequest request) {
+        this(name, parent, provider, request, Toolbox.NONE, 1);
+    }
 
     public Transcript run(Transcript transcript, EventSink events, Metrics metrics)
-            throws IOException, InterruptedException {
+            throws IOException, InterruptedException, WorkflowException {
         transcript.start();
         events.emit(new RunEvent.AgentStarted(name, parent));
-        var stream = new TextStream(name, request.documents(), events, transcript);
-        long start = System.nanoTime();
-        var completion = provider.complete(request, new FirstTokenTimer(stream, start, provider.name(), metrics));
-        stream.finish();
-        transcript.complete(completion.usage());
-        events.emit(new RunEvent.AgentCompleted(name, transcript.text(), completion.usage()));
+        var text = new TextStream(name, request.documents(), events, transcript);
+        var turns = new TurnSink(name, text, events, provider.name(), metrics);
+        ModelRequest next = request.withTools(tools.specs());
+        Usage used = Usage.ZERO;
+        for (int step = 1; ; step++) {
+            Completion answer = provider.complete(next, turns);
+            text.finish();
+            used = used.plus(answer.usage() != null ? answer.usage()
+                    : new Usage(Usage.estimateTokens(promptText()), Usage.estimateTokens(answer.text()), true));
+            transcript.stepDone(used);
+            if (answer.toolCalls().isEmpty()) break;
+            transcript.called(answer.text(), answer.toolCalls());
+            if (step >= maxToolSteps) {
+                throw new WorkflowException("tool_loop_limit", "agent '" + name + "' still called tools after "
+                        + maxToolSteps + " model calls (WEFT_MAX_TOOL_STEPS); it was stopped");
+            }
+            List<ToolResult> results = tools.run(name, answer.toolCalls(), request.documents(), events);
+            var more = new ArrayList<ChatMessage>();
+            more.add(ChatMessage.assistant(answer.text(), answer.toolCalls()));
+            for (ToolResult r : results) more.add(ChatMessage.tool(r));
+            transcript.answered(results);
+            next = next.continued(more);
+        }
+        transcript.complete(used);
+        events.emit(new RunEvent.AgentCompleted(name, transcript.text(), used));
         return transcript;
     }
 
@@ -36,30 +72,5 @@ public record LlmAgent(String name, String parent, Provider provider, ModelReque
         request.messages().forEach(m -> all.append('\n').append(m.content()));
         request.documents().forEach(d -> all.append('\n').append(d.title()).append('\n').append(d.text()));
         return all.toString();
-    }
-
-    /** Records time to first token, then gets out of the way. */
-    private static final class FirstTokenTimer implements weft.providers.TextSink {
-        private final TextStream next;
-        private final long start;
-        private final String provider;
-        private final Metrics metrics;
-        private boolean seen;
-
-        FirstTokenTimer(TextStream next, long start, String provider, Metrics metrics) {
-            this.next = next;
-            this.start = start;
-            this.provider = provider;
-            this.metrics = metrics;
-        }
-
-        @Override
-        public void text(String piece) {
-            if (!seen) {
-                seen = true;
-                metrics.firstToken(provider, (System.nanoTime() - start) / 1e9);
-            }
-            next.text(piece);
-        }
     }
 }

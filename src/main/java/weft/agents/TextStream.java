@@ -2,7 +2,6 @@ package weft.agents;
 
 import weft.events.RunEvent;
 import weft.providers.Document;
-import weft.providers.TextSink;
 
 import java.util.List;
 
@@ -15,7 +14,7 @@ import java.util.List;
  * marker is complete (or turns out not to be one). A lone high surrogate at the end of a
  * piece is held back too, so a delta never splits a character.
  */
-final class TextStream implements TextSink {
+final class TextStream {
     /** The longest marker held back: {@code [} and four digits. */
     private static final int MAX_MARKER_DIGITS = 4;
 
@@ -32,8 +31,7 @@ final class TextStream implements TextSink {
         this.transcript = transcript;
     }
 
-    @Override
-    public void text(String piece) {
+    void text(String piece) {
         pending.append(piece);
         int safe = safeLength(pending);
         if (safe == 0) return;

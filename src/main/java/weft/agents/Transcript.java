@@ -1,6 +1,12 @@
 package weft.agents;
 
+import weft.providers.ChatMessage;
+import weft.providers.ToolCall;
+import weft.providers.ToolResult;
 import weft.providers.Usage;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What one agent has streamed so far. Written only by the agent's own thread while it runs;
@@ -14,6 +20,12 @@ public final class Transcript {
     private volatile boolean reported;
     private volatile Usage usage;
     private volatile long firstTextNanos;
+    /** What the model calls that ended cost, and where the text of the call under way begins. */
+    private volatile Usage spent = Usage.ZERO;
+    private volatile int stepStart;
+    /** The tool calls made and answered so far, as the model's conversation goes on. */
+    private final List<ChatMessage> exchanged = new ArrayList<>();
+    private int exchangedTextEnd;
 
     public Transcript(String agent) {
         this.agent = agent;
@@ -49,9 +61,50 @@ public final class Transcript {
     /** Whether the agent finished and its provider reported usage. */
     public boolean completed() { return usage != null; }
 
-    /** The provider's usage, or an estimate from the prompt and the streamed text when it never came. */
+    /** A model call ended; {@code total} is what every call of this agent has cost so far. */
+    void stepDone(Usage total) {
+        spent = total;
+        stepStart = text.length();
+    }
+
+    /** The model called tools, having written {@code said} first. */
+    void called(String said, List<ToolCall> calls) {
+        exchanged.add(ChatMessage.assistant(said, calls));
+        exchangedTextEnd = text.length();
+    }
+
+    /** The calls of the last {@link #called} have their results. */
+    void answered(List<ToolResult> results) {
+        for (ToolResult r : results) exchanged.add(ChatMessage.tool(r));
+    }
+
+    /**
+     * The agent's turn as history records it: each answered round of tool calls, then the text
+     * written after the last one. A round whose results never came (the agent was stopped
+     * during its tools) keeps only its text: a model must never be shown a dangling call.
+     */
+    public List<ChatMessage> turn() {
+        var all = new ArrayList<ChatMessage>();
+        int end = exchanged.size();
+        if (end > 0 && exchanged.getLast().role() == ChatMessage.Role.ASSISTANT) {
+            ChatMessage unanswered = exchanged.getLast();
+            all.addAll(exchanged.subList(0, end - 1));
+            all.add(ChatMessage.assistant(unanswered.content() + text.substring(exchangedTextEnd)));
+            return all;
+        }
+        all.addAll(exchanged);
+        all.add(ChatMessage.assistant(text.substring(exchanged.isEmpty() ? 0 : exchangedTextEnd)));
+        return all;
+    }
+
+    /**
+     * The provider's usage, or, for a call cut short, what the calls before it cost plus an
+     * estimate from the prompt and the text streamed since.
+     */
     public Usage usage(String prompt) {
         if (usage != null) return usage;
-        return new Usage(Usage.estimateTokens(prompt), Usage.estimateTokens(text()), true);
+        Usage before = spent;
+        long input = before.inputTokens() > 0 ? 0 : Usage.estimateTokens(prompt);
+        return before.plus(new Usage(input, Usage.estimateTokens(text.substring(stepStart)), true));
     }
 }

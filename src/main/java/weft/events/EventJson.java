@@ -82,6 +82,13 @@ public final class EventJson {
             case "error" -> new RunEvent.Error(text(j, "code"), text(j, "message"), j.path("retryable").asBoolean(),
                     j.path("agent").asText(null));
             case "done" -> new RunEvent.Done(text(j, "status"), text(j, "output"), usage(j));
+            case "tool_call_delta" -> new RunEvent.ToolCallDelta(text(j, "agent"), text(j, "call_id"),
+                    j.path("name").asText(null), text(j, "arguments_delta"));
+            case "tool_call" -> new RunEvent.ToolCall(text(j, "agent"), text(j, "call_id"), text(j, "name"),
+                    j.path("arguments"), text(j, "executor"));
+            case "tool_progress" -> new RunEvent.ToolProgress(text(j, "agent"), text(j, "call_id"), text(j, "message"));
+            case "tool_result" -> new RunEvent.ToolResult(text(j, "agent"), text(j, "call_id"), text(j, "name"),
+                    j.has("error") ? null : j.path("result"), j.has("error") ? text(j, "error") : null);
             default -> throw new NotAnEvent("unknown event type '" + type + "'");
         };
     }
@@ -98,6 +105,10 @@ public final class EventJson {
             throw new NotAnEvent("no usage with input_tokens and output_tokens");
         }
         return new Usage(u.get("input_tokens").asLong(), u.get("output_tokens").asLong(), u.path("estimated").asBoolean());
+    }
+
+    static void writeTree(JsonGenerator json, JsonNode value) throws IOException {
+        READER.writeTree(json, value);
     }
 
     static void writeUsage(JsonGenerator json, Usage usage) throws IOException {

@@ -1,6 +1,7 @@
 package weft.events;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
 import weft.providers.Usage;
 
 import java.io.IOException;
@@ -27,6 +28,10 @@ public sealed interface RunEvent {
             case RunStarted r -> 32;
             case AgentStarted a -> 32;
             case Citation c -> c.title().length() + 32;
+            case ToolCallDelta d -> d.argumentsDelta().length() + 32;
+            case ToolCall c -> c.arguments().toString().length() + 32;
+            case ToolProgress p -> p.message().length() + 32;
+            case ToolResult r -> (r.result() == null ? r.error().length() : r.result().toString().length()) + 32;
         };
     }
 
@@ -90,6 +95,63 @@ public sealed interface RunEvent {
             json.writeStringField("agent", agent);
             json.writeStringField("text", text);
             EventJson.writeUsage(json, usage);
+        }
+    }
+
+    /**
+     * A piece of a tool call's arguments as the model writes them; {@code name} is on the
+     * call's first piece only. A call's pieces joined are exactly the JSON text the model wrote.
+     */
+    record ToolCallDelta(String agent, String callId, String name, String argumentsDelta) implements RunEvent {
+        public String type() { return "tool_call_delta"; }
+
+        public void writeFields(JsonGenerator json) throws IOException {
+            json.writeStringField("agent", agent);
+            json.writeStringField("call_id", callId);
+            if (name != null) json.writeStringField("name", name);
+            json.writeStringField("arguments_delta", argumentsDelta);
+        }
+    }
+
+    /** A complete, checked call, about to run; {@code executor} is {@code server} or {@code client}. */
+    record ToolCall(String agent, String callId, String name, JsonNode arguments, String executor) implements RunEvent {
+        public String type() { return "tool_call"; }
+
+        public void writeFields(JsonGenerator json) throws IOException {
+            json.writeStringField("agent", agent);
+            json.writeStringField("call_id", callId);
+            json.writeStringField("name", name);
+            json.writeFieldName("arguments");
+            EventJson.writeTree(json, arguments);
+            json.writeStringField("executor", executor);
+        }
+    }
+
+    /** A tool that reports as it goes says how far it is. */
+    record ToolProgress(String agent, String callId, String message) implements RunEvent {
+        public String type() { return "tool_progress"; }
+
+        public void writeFields(JsonGenerator json) throws IOException {
+            json.writeStringField("agent", agent);
+            json.writeStringField("call_id", callId);
+            json.writeStringField("message", message);
+        }
+    }
+
+    /** A call's answer: {@code result} (any JSON) or {@code error} (a message), never both. */
+    record ToolResult(String agent, String callId, String name, JsonNode result, String error) implements RunEvent {
+        public String type() { return "tool_result"; }
+
+        public void writeFields(JsonGenerator json) throws IOException {
+            json.writeStringField("agent", agent);
+            json.writeStringField("call_id", callId);
+            json.writeStringField("name", name);
+            if (error != null) {
+                json.writeStringField("error", error);
+            } else {
+                json.writeFieldName("result");
+                EventJson.writeTree(json, result);
+            }
         }
     }
 

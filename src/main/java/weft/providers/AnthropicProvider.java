@@ -81,7 +81,7 @@ public final class AnthropicProvider implements Provider {
     }
 
     @Override
-    public Completion complete(ModelRequest request, TextSink sink) throws IOException, InterruptedException {
+    public void stream(ModelRequest request, PartSink sink) throws IOException, InterruptedException {
         ObjectNode body = body(request, defaultModel);
         var builder = HttpRequest.newBuilder(endpoint)
                 .header("anthropic-version", API_VERSION)
@@ -96,7 +96,7 @@ public final class AnthropicProvider implements Provider {
                     + " ended before message_stop, after " + answer.text.length() + " characters of text:"
                     + " the answer may be cut short");
         }
-        return answer.completion(promptText(body));
+        sink.accept(answer.finish(promptText(body)));
     }
 
     /** The Messages request: model, limit, the system prompt (with the documents), the conversation. */
@@ -154,7 +154,7 @@ public final class AnthropicProvider implements Provider {
 
     /** Reads one answer's events; lives for one call, on the provider's thread. */
     private static final class Answer implements ProviderHttp.EventHandler {
-        private final TextSink sink;
+        private final PartSink sink;
         private final StringBuilder text = new StringBuilder();
         private String stopReason;
         // Each usage figure is a running total, so the latest value of each is the answer's.
@@ -166,7 +166,7 @@ public final class AnthropicProvider implements Provider {
         private long cacheReadTokens;
         private long outputTokens;
 
-        Answer(TextSink sink) {
+        Answer(PartSink sink) {
             this.sink = sink;
         }
 
@@ -213,7 +213,7 @@ public final class AnthropicProvider implements Provider {
             if (!piece.isTextual() || piece.asText().isEmpty()) return;
             String s = piece.asText();
             text.append(s);
-            sink.text(s);
+            sink.accept(new Part.Text(s));
         }
 
         private void usage(JsonNode usage) {
@@ -233,11 +233,11 @@ public final class AnthropicProvider implements Provider {
          * input is everything the model read, as OpenAI's {@code prompt_tokens} and Gemini's
          * {@code promptTokenCount} are, so the three are added.
          */
-        Completion completion(String prompt) {
+        Part.Finish finish(String prompt) {
             Usage usage = usageReported
                     ? new Usage(inputTokens + cacheCreationTokens + cacheReadTokens, outputTokens, false)
                     : new Usage(Usage.estimateTokens(prompt), Usage.estimateTokens(text.toString()), true);
-            return new Completion(usage, stopReason);
+            return new Part.Finish(stopReason, usage);
         }
 
         private ProviderException refused(JsonNode details) {

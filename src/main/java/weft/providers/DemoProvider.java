@@ -192,7 +192,7 @@ public final class DemoProvider implements Provider {
     @Override public String defaultModel() { return "weft-demo-1"; }
 
     @Override
-    public Completion complete(ModelRequest request, TextSink sink) throws InterruptedException {
+    public void stream(ModelRequest request, PartSink sink) throws InterruptedException {
         long start = System.nanoTime();
         List<String> reply = new Draft(request).write();
         // The limit cuts the same reply short, so a capped answer is a prefix of the full one.
@@ -203,9 +203,9 @@ public final class DemoProvider implements Provider {
             // Absolute deadlines: time spent in the sink does not push later tokens back.
             long offset = tokensPerSecond > 0 ? (long) (i * 1_000_000_000d / tokensPerSecond) : 0;
             sleepUntil(start + timeToFirstTokenNanos + offset);
-            sink.text(reply.get(i));
+            sink.accept(new Part.Text(reply.get(i)));
         }
-        return new Completion(new Usage(inputTokens(request), count, false), capped ? "length" : "stop");
+        sink.accept(new Part.Finish(capped ? "length" : "stop", new Usage(inputTokens(request), count, false)));
     }
 
     /** Sleeps (never spins) until the deadline; an interrupt ends the answer at once, even when there is no wait. */

@@ -65,13 +65,13 @@ public final class GeminiProvider implements Provider {
     @Override public String defaultModel() { return defaultModel; }
 
     @Override
-    public Completion complete(ModelRequest request, TextSink sink) throws IOException, InterruptedException {
+    public void stream(ModelRequest request, PartSink sink) throws IOException, InterruptedException {
         var answer = new Answer(sink);
         if (!http.stream(NAME, httpRequest(request), answer)) {
             throw new ProviderException(ProviderException.Kind.PROTOCOL, "the gemini stream ended before a finishReason,"
                     + " after " + answer.text.length() + " characters of text: the answer may be cut short");
         }
-        return new Completion(answer.usage(request), answer.finishReason);
+        sink.accept(new Part.Finish(answer.finishReason, answer.usage(request)));
     }
 
     private HttpRequest httpRequest(ModelRequest request) throws ProviderException {
@@ -116,7 +116,7 @@ public final class GeminiProvider implements Provider {
 
     /** One answer being read: hands text on as it comes and remembers how the answer ended. */
     private static final class Answer implements ProviderHttp.EventHandler {
-        private final TextSink sink;
+        private final PartSink sink;
         private final StringBuilder text = new StringBuilder();
         /** A bare JSON object being collected line by line, and how many of its braces are open. */
         private final StringBuilder bare = new StringBuilder();
@@ -124,7 +124,7 @@ public final class GeminiProvider implements Provider {
         private JsonNode lastUsage;
         private String finishReason;
 
-        Answer(TextSink sink) {
+        Answer(PartSink sink) {
             this.sink = sink;
         }
 
@@ -145,7 +145,7 @@ public final class GeminiProvider implements Provider {
                 String piece = part.path("text").textValue();
                 if (piece != null && !piece.isEmpty()) {
                     text.append(piece);
-                    sink.text(piece);
+                    sink.accept(new Part.Text(piece));
                 }
             }
             String reason = candidate.path("finishReason").textValue();

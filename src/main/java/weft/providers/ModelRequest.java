@@ -4,14 +4,33 @@ import java.util.List;
 
 /**
  * What one model call is asked: the conversation so far (ending with the user's new
- * message), an optional system prompt, the documents the answer may cite as [1], [2] …,
- * and an optional output limit ({@code null}: the provider's default).
+ * message, or with the results of the tools the model called), an optional system prompt,
+ * the documents the answer may cite as [1], [2] …, an optional output limit ({@code null}:
+ * the provider's default) and the tools the model may call.
  */
 public record ModelRequest(String model, String system, List<ChatMessage> messages,
-                           List<Document> documents, Integer maxTokens) {
+                           List<Document> documents, Integer maxTokens, List<ToolSpec> tools) {
     public ModelRequest {
         messages = List.copyOf(messages);
         documents = List.copyOf(documents);
+        tools = tools == null ? List.of() : List.copyOf(tools);
+    }
+
+    /** A request without tools. */
+    public ModelRequest(String model, String system, List<ChatMessage> messages, List<Document> documents, Integer maxTokens) {
+        this(model, system, messages, documents, maxTokens, List.of());
+    }
+
+    /** The same request offering {@code offered} as its tools. */
+    public ModelRequest withTools(List<ToolSpec> offered) {
+        return new ModelRequest(model, system, messages, documents, maxTokens, offered);
+    }
+
+    /** The same request with the conversation continued by {@code more}. */
+    public ModelRequest continued(List<ChatMessage> more) {
+        var all = new java.util.ArrayList<>(messages);
+        all.addAll(more);
+        return new ModelRequest(model, system, all, documents, maxTokens, tools);
     }
 
     /**

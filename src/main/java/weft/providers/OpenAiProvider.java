@@ -81,7 +81,7 @@ public final class OpenAiProvider implements Provider {
     }
 
     @Override
-    public Completion complete(ModelRequest request, TextSink sink) throws IOException, InterruptedException {
+    public void stream(ModelRequest request, PartSink sink) throws IOException, InterruptedException {
         ObjectNode body = body(request);
         var builder = HttpRequest.newBuilder(endpoint)
                 .header("Accept", "text/event-stream")
@@ -94,7 +94,7 @@ public final class OpenAiProvider implements Provider {
             throw new ProviderException(ProviderException.Kind.PROTOCOL, "the stream from " + ProviderHttp.where(endpoint) + endpoint.getRawPath()
                     + " ended before [DONE]: the answer may be cut short");
         }
-        return answer.completion(promptText(body));
+        sink.accept(answer.finish(promptText(body)));
     }
 
     /** The Chat Completions request: the system message (with the documents), the history, the input. */
@@ -125,12 +125,12 @@ public final class OpenAiProvider implements Provider {
 
     /** Reads one answer's chunks; lives for one call, on the provider's thread. */
     private static final class Answer {
-        private final TextSink sink;
+        private final PartSink sink;
         private final StringBuilder text = new StringBuilder();
         private String finishReason;
         private Usage usage;
 
-        Answer(TextSink sink) {
+        Answer(PartSink sink) {
             this.sink = sink;
         }
 
@@ -150,7 +150,7 @@ public final class OpenAiProvider implements Provider {
             if (chunk.error() != null) throw streamError(chunk.error());
             if (chunk.content() != null && !chunk.content().isEmpty()) {
                 text.append(chunk.content());
-                sink.text(chunk.content());
+                sink.accept(new Part.Text(chunk.content()));
             }
             if (chunk.finishReason() != null) {
                 finishReason = chunk.finishReason();
@@ -178,10 +178,10 @@ public final class OpenAiProvider implements Provider {
         }
 
         /** The server's usage, or an estimate from the text when it never sent any. */
-        Completion completion(String prompt) {
+        Part.Finish finish(String prompt) {
             Usage counted = usage != null ? usage
                     : new Usage(Usage.estimateTokens(prompt), Usage.estimateTokens(text.toString()), true);
-            return new Completion(counted, finishReason);
+            return new Part.Finish(finishReason, counted);
         }
     }
 

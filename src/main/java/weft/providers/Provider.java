@@ -7,11 +7,11 @@ import java.io.IOException;
  * (OpenAI, Anthropic, Gemini) sit behind this one interface, so a run never knows
  * which it talks to.
  *
- * <p>{@link #complete} blocks the calling (virtual) thread for the whole answer and hands
- * each piece of text to the sink as soon as it arrives. Cancellation is an interrupt:
- * a provider must give up promptly when its thread is interrupted, by throwing
- * {@link InterruptedException} or an {@link IOException} caused by it, and release any
- * connection it holds.
+ * <p>{@link #stream} blocks the calling (virtual) thread for the whole answer and hands
+ * each {@link Part} to the sink as soon as it arrives: text, tool calls as they are written,
+ * and last a {@link Part.Finish}. Cancellation is an interrupt: a provider must give up
+ * promptly when its thread is interrupted, by throwing {@link InterruptedException} or an
+ * {@link IOException} caused by it, and release any connection it holds.
  */
 public interface Provider {
 
@@ -21,6 +21,13 @@ public interface Provider {
     /** The model used when a run names none. */
     String defaultModel();
 
-    /** Streams one answer into {@code sink}; returns how it finished and what it cost. */
-    Completion complete(ModelRequest request, TextSink sink) throws IOException, InterruptedException;
+    /** Streams one answer into {@code sink}, ending with a {@link Part.Finish}. */
+    void stream(ModelRequest request, PartSink sink) throws IOException, InterruptedException;
+
+    /** Streams one answer into {@code sink} and returns it assembled. */
+    default Completion complete(ModelRequest request, PartSink sink) throws IOException, InterruptedException {
+        var collector = new Completion.Collector(sink);
+        stream(request, collector);
+        return collector.completion();
+    }
 }

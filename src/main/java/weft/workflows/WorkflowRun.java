@@ -295,6 +295,8 @@ public final class WorkflowRun {
                     + weft.config.Settings.human(step.timeout()), true, name);
             case FAILED -> failure instanceof ProviderException pe
                     ? new RunEvent.Error(pe.code(), pe.getMessage(), pe.retryable(), name)
+                    : failure instanceof WorkflowException we
+                    ? new RunEvent.Error(we.code(), we.getMessage(), false, name)
                     : new RunEvent.Error("internal_error", "agent '" + name + "' failed: " + failure, false, name);
         };
         events.emit(error);

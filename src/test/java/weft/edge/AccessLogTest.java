@@ -2,10 +2,10 @@ package weft.edge;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
-import weft.providers.Completion;
 import weft.providers.ModelRequest;
 import weft.providers.Provider;
-import weft.providers.TextSink;
+import weft.providers.Part;
+import weft.providers.PartSink;
 import weft.providers.Usage;
 import weft.testing.Await;
 import weft.testing.ScriptedProvider;
@@ -128,12 +128,12 @@ class AccessLogTest {
         @Override public String defaultModel() { return "gated-model"; }
 
         @Override
-        public Completion complete(ModelRequest request, TextSink sink) throws InterruptedException {
-            sink.text("first");
+        public void stream(ModelRequest request, PartSink sink) throws InterruptedException {
+            sink.accept(new Part.Text("first"));
             firstOut.countDown();
             if (!release.await(20, TimeUnit.SECONDS)) throw new IllegalStateException("never released");
-            sink.text(" second");
-            return new Completion(new Usage(3, 2, false), "stop");
+            sink.accept(new Part.Text(" second"));
+            sink.accept(new Part.Finish("stop", new Usage(3, 2, false)));
         }
     }
 

@@ -45,7 +45,7 @@ class DemoProviderTest {
 
     private static Reply run(Provider provider, ModelRequest request) throws Exception {
         List<String> tokens = new ArrayList<>();
-        Completion completion = provider.complete(request, tokens::add);
+        Completion completion = provider.complete(request, PartSink.text(tokens::add));
         return new Reply(tokens, completion);
     }
 
@@ -230,7 +230,7 @@ class DemoProviderTest {
         CompletableFuture<Completion> outcome = new CompletableFuture<>();
         Thread runner = Thread.ofVirtual().start(() -> {
             try {
-                outcome.complete(slow.complete(ask("What is streaming?"), piece -> firstToken.countDown()));
+                outcome.complete(slow.complete(ask("What is streaming?"), PartSink.text(piece -> firstToken.countDown())));
             } catch (Throwable t) {
                 outcome.completeExceptionally(t);
             }
@@ -247,7 +247,7 @@ class DemoProviderTest {
         CompletableFuture<Completion> outcome = new CompletableFuture<>();
         Thread runner = Thread.ofVirtual().start(() -> {
             try {
-                outcome.complete(sleepy.complete(ask("What is streaming?"), piece -> fail("no token expected")));
+                outcome.complete(sleepy.complete(ask("What is streaming?"), PartSink.text(piece -> fail("no token expected"))));
             } catch (Throwable t) {
                 outcome.completeExceptionally(t);
             }
@@ -261,7 +261,7 @@ class DemoProviderTest {
     void interruptStopsEvenWithoutDelays() {
         Thread.currentThread().interrupt();
         try {
-            assertThrows(InterruptedException.class, () -> instant.complete(ask("What is streaming?"), piece -> {}));
+            assertThrows(InterruptedException.class, () -> instant.complete(ask("What is streaming?"), PartSink.text(piece -> {})));
         } finally {
             Thread.interrupted();
         }
@@ -272,9 +272,9 @@ class DemoProviderTest {
         DemoProvider provider = new DemoProvider(Duration.ofMillis(150), 0);
         long start = System.nanoTime();
         long[] firstAt = {-1};
-        provider.complete(ask("What is streaming?"), piece -> {
+        provider.complete(ask("What is streaming?"), PartSink.text(piece -> {
             if (firstAt[0] < 0) firstAt[0] = System.nanoTime();
-        });
+        }));
         assertTrue(firstAt[0] - start >= Duration.ofMillis(150).toNanos());
     }
 

@@ -1,9 +1,9 @@
 package weft.testing;
 
-import weft.providers.Completion;
 import weft.providers.ModelRequest;
 import weft.providers.Provider;
-import weft.providers.TextSink;
+import weft.providers.Part;
+import weft.providers.PartSink;
 import weft.providers.Usage;
 
 import java.io.IOException;
@@ -60,19 +60,19 @@ public final class ScriptedProvider implements Provider {
     public String defaultModel() { return name + "-model"; }
 
     @Override
-    public Completion complete(ModelRequest request, TextSink sink) throws IOException, InterruptedException {
+    public void stream(ModelRequest request, PartSink sink) throws IOException, InterruptedException {
         requests.add(request);
         List<String> pieces = script.apply(request);
         int n = 0;
         for (String piece : pieces) {
             if (n == failAfter) throw new IOException("scripted failure after " + n + " pieces");
             if (!pause.isZero()) Thread.sleep(pause);
-            sink.text(piece);
+            sink.accept(new Part.Text(piece));
             n++;
             emitted.release();
         }
         if (n == failAfter) throw new IOException("scripted failure after " + n + " pieces");
-        return new Completion(new Usage(7, n, false), "stop");
+        sink.accept(new Part.Finish("stop", new Usage(7, n, false)));
     }
 
     public List<ModelRequest> requests() { return requests; }

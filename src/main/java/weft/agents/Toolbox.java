@@ -1,0 +1,112 @@
+package weft.agents;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import weft.events.RunEvent;
+import weft.providers.Document;
+import weft.providers.ToolCall;
+import weft.providers.ToolResult;
+import weft.providers.ToolSpec;
+import weft.tools.Arguments;
+import weft.tools.Tool;
+import weft.tools.ToolContext;
+import weft.tools.ToolFailure;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.StructuredTaskScope;
+import java.util.concurrent.StructuredTaskScope.Joiner;
+import java.util.concurrent.StructuredTaskScope.Subtask;
+
+/**
+ * The tools one agent may call, and how a round of calls runs: each call is checked (a tool
+ * the agent has, arguments that are a JSON object its schema accepts), shown as
+ * {@code tool_call}, and run, all of a round at once, each in its own subtask of one scope.
+ * Every call gets a {@code tool_result}; a tool that fails or a call that is wrong is an error
+ * result for the model to read, never the agent's failure. A cancel interrupts the scope,
+ * and every tool with it.
+ */
+public final class Toolbox {
+    public static final Toolbox NONE = new Toolbox(List.of());
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Map<String, Tool> tools = new LinkedHashMap<>();
+
+    public Toolbox(List<Tool> tools) {
+        for (Tool t : tools) this.tools.put(t.spec().name(), t);
+    }
+
+    public List<ToolSpec> specs() {
+        return tools.values().stream().map(Tool::spec).toList();
+    }
+
+    public boolean isEmpty() {
+        return tools.isEmpty();
+    }
+
+    /** Runs one round of calls and returns their results in the calls' order. */
+    List<ToolResult> run(String agent, List<ToolCall> calls, List<Document> documents, EventSink events)
+            throws InterruptedException {
+        var results = new ToolResult[calls.size()];
+        var runs = new ArrayList<Subtask<ToolResult>>();
+        var indexes = new ArrayList<Integer>();
+        try (var scope = StructuredTaskScope.open(Joiner.<ToolResult>awaitAll())) {
+            for (int i = 0; i < calls.size(); i++) {
+                ToolCall call = calls.get(i);
+                Tool tool = tools.get(call.name());
+                JsonNode arguments;
+                try {
+                    if (tool == null) {
+                        throw new ToolFailure("unknown_tool", "there is no tool '" + call.name() + "'; the tools are "
+                                + String.join(", ", tools.keySet()));
+                    }
+                    arguments = Arguments.parse(call.arguments());
+                    Arguments.check(arguments, tool.spec().parameters());
+                } catch (ToolFailure wrong) {
+                    results[i] = failed(agent, call, wrong, events);
+                    continue;
+                }
+                events.emit(new RunEvent.ToolCall(agent, call.id(), call.name(), arguments, tool.executor().wire()));
+                var context = new ToolContext(agent, call.id(), documents,
+                        message -> events.emit(new RunEvent.ToolProgress(agent, call.id(), message)));
+                indexes.add(i);
+                runs.add(scope.fork(() -> {
+                    try {
+                        JsonNode result = tool.call(arguments, context);
+                        events.emit(new RunEvent.ToolResult(agent, call.id(), call.name(), result, null));
+                        return new ToolResult(call.id(), call.name(), JSON.writeValueAsString(result), false);
+                    } catch (ToolFailure failure) {
+                        return failed(agent, call, failure, events);
+                    }
+                }));
+            }
+            scope.join();
+        }
+        for (int k = 0; k < runs.size(); k++) {
+            Subtask<ToolResult> run = runs.get(k);
+            ToolCall call = calls.get(indexes.get(k));
+            results[indexes.get(k)] = switch (run.state()) {
+                case SUCCESS -> run.get();
+                case FAILED -> failed(agent, call, new ToolFailure("tool_failed", "tool '" + call.name()
+                        + "' failed: " + run.exception()), events);
+                case UNAVAILABLE -> throw new InterruptedException("the agent was stopped during its tools");
+            };
+        }
+        return List.of(results);
+    }
+
+    private static ToolResult failed(String agent, ToolCall call, ToolFailure failure, EventSink events) {
+        String message = failure.code() + ": " + failure.getMessage();
+        events.emit(new RunEvent.ToolResult(agent, call.id(), call.name(), null, message));
+        String content;
+        try {
+            content = JSON.writeValueAsString(JSON.createObjectNode().put("error", message));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("an object of one string always serialises", e);
+        }
+        return new ToolResult(call.id(), call.name(), content, true);
+    }
+}

@@ -35,6 +35,8 @@ import weft.runs.Places;
 import weft.runs.RunExecutor;
 import weft.runs.RunFinisher;
 import weft.runs.Runs;
+import weft.tools.ServerTools;
+import weft.workflows.RunTools;
 import weft.runs.StreamLimits;
 import weft.runs.UserLimits;
 import weft.store.Ids;
@@ -133,6 +135,7 @@ public final class Main {
         var workflows = new Workflows(s.workflowsFile() == null ? List.of()
                 : WorkflowFile.load(Path.of(s.workflowsFile()), providers));
 
+        var serverTools = ServerTools.builtIn(Clock.systemUTC());
         var opened = openStores(s, instance, secrets);
         Stores stores = wrap.apply(opened.stores());
         Peers peers = opened.peers();
@@ -150,7 +153,8 @@ public final class Main {
         var followers = new Followers(instance, executor, peers, timers, s.disconnectGrace());
         var runs = new Runs(instance, stores.runs(), stores.events(), stores.sessions(), stores.locks(),
                 stores.idempotency(), admission, executor, followers, peers, providers, metrics,
-                new Runs.Limits(s.runLease(), s.maxHistoryChars()));
+                new Runs.Limits(s.runLease(), s.maxHistoryChars()), new Runs.Tooling(serverTools,
+                        new RunTools.Settings(s.tools().clientTimeout(), s.tools().maxSteps())));
         var leases = new LeaseKeeper(instance, s.runLease(), stores.runs(), executor, finisher,
                 new LostRuns(stores.runs(), stores.events(), stores.sessions(), stores.locks(), workflows, metrics), timers);
         every(timers, Duration.ofSeconds(1), stores.sweep());
@@ -161,7 +165,8 @@ public final class Main {
         var tickets = new Tickets(s.auth().jwtSecret() != null ? () -> Tickets.derivedKey(s.auth().jwtSecret())
                 : () -> stores.keys().key("tickets"), Clock.systemUTC());
         var router = Api.router(runs, stores, providers, workflows, metrics, streams, new Api.Options(s.heartbeat(),
-                s.sseRetry(), s.maxBodyBytes(), s.limits().maxDocuments(), s.limits().maxDocumentChars(), s.limits().maxTokens()),
+                s.sseRetry(), s.maxBodyBytes(), s.limits().maxDocuments(), s.limits().maxDocumentChars(), s.limits().maxTokens(),
+                s.tools().maxTools(), serverTools.names(), s.tools().maxResultChars()),
                 new Api.Access(tickets, edge.exposure() == Exposure.INSECURE));
         var server = edge.tls().bind(new InetSocketAddress(s.host(), s.port()), 4096);
         // The edge: every request passes these filters, in this order, before the router.

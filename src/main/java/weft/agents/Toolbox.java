@@ -69,6 +69,7 @@ public final class Toolbox {
                     results[i] = failed(agent, call, wrong, events);
                     continue;
                 }
+                tool.beforeShown(call.id());
                 events.emit(new RunEvent.ToolCall(agent, call.id(), call.name(), arguments, tool.executor().wire()));
                 var context = new ToolContext(agent, call.id(), documents,
                         message -> events.emit(new RunEvent.ToolProgress(agent, call.id(), message)));

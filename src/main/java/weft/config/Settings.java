@@ -48,7 +48,15 @@ public record Settings(
         Auth auth,
         Web web,
         Limits limits,
-        LogMode log) {
+        LogMode log,
+        Tools tools) {
+
+    /**
+     * What agents may do with tools: {@code WEFT_MAX_TOOL_STEPS} model calls per agent,
+     * {@code WEFT_TOOL_TIMEOUT} for a client's answer, {@code WEFT_MAX_TOOLS} per run,
+     * {@code WEFT_MAX_TOOL_RESULT_CHARS} per posted result.
+     */
+    public record Tools(int maxSteps, Duration clientTimeout, int maxTools, int maxResultChars) {}
 
     /** Who may call: the pinned JWT key, the claims checked, the escape hatch. Its text hides the secrets. */
     public record Auth(String jwtSecret, String jwtPublicKeyFile, String jwtIssuer, String jwtAudience,
@@ -105,7 +113,7 @@ public record Settings(
                 + ", redisPrefix=" + redisPrefix + ", runLease=" + runLease + ", sessionTtl=" + sessionTtl
                 + ", maxHistoryChars=" + maxHistoryChars + ", maxRetainedRuns=" + maxRetainedRuns + ", maxSessions=" + maxSessions
                 + ", maxRetainedMegabytes=" + maxRetainedMegabytes + ", auth=" + auth + ", web=" + web + ", limits=" + limits
-                + ", log=" + log + "]";
+                + ", log=" + log + ", tools=" + tools + "]";
     }
 
     private static String set(String secret) {
@@ -164,7 +172,11 @@ public record Settings(
                         vars.integer("WEFT_MAX_DOCUMENT_CHARS", 1_000_000, 0, Integer.MAX_VALUE),
                         vars.integer("WEFT_MAX_TOKENS", 32_768, 1, Integer.MAX_VALUE),
                         vars.integer("WEFT_MAX_FOLLOWERS_PER_RUN", 100, 1, Integer.MAX_VALUE)),
-                vars.choice("WEFT_LOG", LogMode.REQUESTS)));
+                vars.choice("WEFT_LOG", LogMode.REQUESTS),
+                new Tools(vars.integer("WEFT_MAX_TOOL_STEPS", 8, 1, 1000),
+                        vars.duration("WEFT_TOOL_TIMEOUT", "5m"),
+                        vars.integer("WEFT_MAX_TOOLS", 32, 0, 1000),
+                        vars.integer("WEFT_MAX_TOOL_RESULT_CHARS", 100_000, 1, Integer.MAX_VALUE))));
     }
 
     /** Refuses combinations of values that are each fine alone. */

@@ -18,7 +18,8 @@ public final class Api {
 
     /** How streams and bodies behave, and what one run request may ask for. */
     public record Options(Duration heartbeat, Duration retry, int maxBodyBytes,
-                          int maxDocuments, int maxDocumentChars, int maxTokens) {}
+                          int maxDocuments, int maxDocumentChars, int maxTokens,
+                          int maxTools, List<String> serverTools, int maxToolResultChars) {}
 
     /** Who may call: the tickets the ticket endpoint issues, and whether the server runs open (WEFT_INSECURE=1). */
     public record Access(Tickets tickets, boolean insecure) {}
@@ -30,8 +31,9 @@ public final class Api {
         var waiter = new RunWaiter(runs, stores.runs(), stores.events(), options.heartbeat());
         var routes = new ArrayList<Router.Route>();
         routes.addAll(new RunsApi(runs, stream, waiter, options.maxBodyBytes(),
-                new RunRequestReader.Limits(options.maxDocuments(), options.maxDocumentChars(), options.maxTokens()),
-                access.tickets()).routes());
+                new RunRequestReader.Limits(options.maxDocuments(), options.maxDocumentChars(), options.maxTokens(),
+                        options.maxTools(), options.serverTools()),
+                access.tickets(), options.maxToolResultChars()).routes());
         routes.addAll(new SessionsApi(stores.sessions()).routes());
         routes.addAll(new SystemApi(providers, workflows, metrics, stores.health(), access.insecure()).routes());
         return new Router(metrics, List.copyOf(routes));

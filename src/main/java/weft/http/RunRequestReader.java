@@ -1,5 +1,8 @@
 package weft.http;
 
+import weft.providers.ToolSpec;
+import weft.tools.ToolDeclaration;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import weft.providers.Document;
 import weft.runs.OnDisconnect;
@@ -19,13 +22,22 @@ import java.util.Set;
  */
 final class RunRequestReader {
     private static final Set<String> FIELDS = Set.of("input", "workflow", "session_id", "provider", "model",
-            "system", "documents", "max_tokens", "stream", "background", "on_disconnect");
+            "system", "documents", "max_tokens", "stream", "background", "on_disconnect", "tools");
+    /** The names providers accept for a function: OpenAI's rule, the strictest of the three. */
+    private static final java.util.regex.Pattern TOOL_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
     /** Longer than any id Weft makes ({@code s_} and 22 characters), short enough to log and key by. */
     static final int MAX_ID_CHARS = 64;
 
-    /** What one request may ask for: {@code WEFT_MAX_DOCUMENTS}, {@code WEFT_MAX_DOCUMENT_CHARS}, {@code WEFT_MAX_TOKENS}. */
-    record Limits(int maxDocuments, int maxDocumentChars, int maxTokens) {}
+    /**
+     * What one request may ask for: {@code WEFT_MAX_DOCUMENTS}, {@code WEFT_MAX_DOCUMENT_CHARS},
+     * {@code WEFT_MAX_TOKENS}, {@code WEFT_MAX_TOOLS}, and the server tools there are.
+     */
+    record Limits(int maxDocuments, int maxDocumentChars, int maxTokens, int maxTools, List<String> serverTools) {
+        Limits(int maxDocuments, int maxDocumentChars, int maxTokens) {
+            this(maxDocuments, maxDocumentChars, maxTokens, 32, List.of());
+        }
+    }
 
     private RunRequestReader() {}
 
@@ -63,7 +75,59 @@ final class RunRequestReader {
                 maxTokens(body.get("max_tokens"), limits.maxTokens()),
                 bool(body, "stream", true),
                 background,
-                onDisconnect);
+                onDisconnect,
+                tools(body.get("tools"), limits));
+    }
+
+    /** {@code "tools"}: server tools by name and function tools the client runs, each name once. */
+    private static List<ToolDeclaration> tools(JsonNode v, Limits limits) {
+        if (v == null || v.isNull()) return List.of();
+        if (!v.isArray()) throw HttpError.invalid("'tools' must be an array of server tool names (" + String.join(", ", limits.serverTools())
+                + ") and function tools {\"type\":\"function\",\"name\",\"description\",\"parameters\"}");
+        if (v.size() > limits.maxTools()) {
+            throw HttpError.invalid("'tools' has " + v.size() + " tools; the limit is " + limits.maxTools() + " (WEFT_MAX_TOOLS)");
+        }
+        var tools = new ArrayList<ToolDeclaration>();
+        var names = new java.util.HashSet<String>();
+        for (int i = 0; i < v.size(); i++) {
+            JsonNode t = v.get(i);
+            String where = "tools[" + i + "]";
+            ToolDeclaration tool = t.isTextual() ? serverTool(t.textValue(), where, limits) : function(t, where);
+            if (!names.add(tool.name())) throw HttpError.invalid("'" + where + "': the tool name '" + tool.name() + "' is used twice; tool names must be unique");
+            tools.add(tool);
+        }
+        return tools;
+    }
+
+    private static ToolDeclaration serverTool(String name, String where, Limits limits) {
+        if (!limits.serverTools().contains(name)) {
+            throw HttpError.invalid("'" + where + "' is '" + name + "', which is not a server tool; the server tools are "
+                    + String.join(", ", limits.serverTools()) + " (or declare a function tool as an object)");
+        }
+        return new ToolDeclaration.Server(name);
+    }
+
+    private static ToolDeclaration function(JsonNode t, String where) {
+        if (!t.isObject()) throw HttpError.invalid("'" + where + "' must be a server tool's name or a function tool object, got " + t);
+        for (Iterator<String> fields = t.fieldNames(); fields.hasNext(); ) {
+            String field = fields.next();
+            if (!Set.of("type", "name", "description", "parameters").contains(field)) {
+                throw HttpError.invalid("unknown field '" + where + "." + field + "'; a function tool has type, name, description and parameters");
+            }
+        }
+        if (!"function".equals(t.path("type").asText(null))) throw HttpError.invalid("'" + where + ".type' must be \"function\"");
+        String name = string(t, "name");
+        if (name == null || !TOOL_NAME.matcher(name).matches()) {
+            throw HttpError.invalid("'" + where + ".name' must be 1 to 64 letters, digits, '_' or '-', got " + t.get("name"));
+        }
+        JsonNode parameters = t.get("parameters");
+        if (parameters == null || parameters.isNull()) {
+            throw HttpError.invalid("'" + where + ".parameters' is required: a JSON Schema object such as {\"type\":\"object\",\"properties\":{}}");
+        }
+        if (!parameters.isObject() || !"object".equals(parameters.path("type").asText(null))) {
+            throw HttpError.invalid("'" + where + ".parameters' must be a JSON Schema of \"type\": \"object\" (a function's arguments are an object)");
+        }
+        return new ToolDeclaration.Function(new ToolSpec(name, string(t, "description"), parameters));
     }
 
     private static String string(JsonNode body, String field) {

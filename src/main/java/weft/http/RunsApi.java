@@ -1,5 +1,8 @@
 package weft.http;
 
+import weft.events.RunEvent;
+import weft.tools.ClientCalls;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import weft.auth.Tickets;
@@ -26,9 +29,11 @@ final class RunsApi {
     private final int maxBodyBytes;
     private final RunRequestReader.Limits limits;
     private final Tickets tickets;
+    private final int maxToolResultChars;
 
     RunsApi(Runs runs, EventStream stream, RunWaiter waiter, int maxBodyBytes, RunRequestReader.Limits limits,
-            Tickets tickets) {
+            Tickets tickets, int maxToolResultChars) {
+        this.maxToolResultChars = maxToolResultChars;
         this.runs = runs;
         this.tickets = tickets;
         this.stream = stream;
@@ -44,7 +49,8 @@ final class RunsApi {
                 new Router.Route("GET", "/v1/runs/{id}/events", this::events),
                 new Router.Route("POST", "/v1/runs/{id}/cancel", this::cancel),
                 new Router.Route("POST", "/v1/runs/{id}/agents/{agent}/cancel", this::cancelAgent),
-                new Router.Route("POST", "/v1/runs/{id}/ticket", this::ticket));
+                new Router.Route("POST", "/v1/runs/{id}/ticket", this::ticket),
+                new Router.Route("POST", "/v1/runs/{id}/tool_results", this::toolResults));
     }
 
     /**
@@ -80,7 +86,45 @@ final class RunsApi {
     }
 
     private void get(Request request) throws IOException {
-        Json.send(request.exchange(), 200, snapshot(find(request)));
+        RunRecord run = find(request);
+        ObjectNode json = snapshot(run);
+        if (run.running()) {
+            var waiting = json.putArray("waiting_for");
+            try {
+                for (RunEvent.ToolCall call : runs.waitingCalls(run)) {
+                    ObjectNode c = waiting.addObject().put("call_id", call.callId()).put("agent", call.agent()).put("name", call.name());
+                    c.set("arguments", call.arguments());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        Json.send(request.exchange(), 200, json);
+    }
+
+    /** A client's answers to the run's calls of its tools: {@code {"results":[{"call_id","result"|"error"}]}}. */
+    private void toolResults(Request request) throws IOException {
+        RunRecord run = find(request);
+        JsonNode body = JsonBody.read(request.exchange(), maxBodyBytes);
+        List<ClientCalls.Answer> answers = ToolResultsReader.read(body, maxToolResultChars);
+        ClientCalls.Delivery delivery = runs.toolResults(run, answers);
+        switch (delivery.outcome()) {
+            case ACCEPTED -> {
+                ObjectNode ok = Json.object().put("run_id", run.id()).put("status", "accepted");
+                var ids = ok.putArray("call_ids");
+                answers.forEach(a -> ids.add(a.callId()));
+                Json.send(request.exchange(), 202, ok);
+            }
+            case NOT_WAITING -> throw new HttpError(409, "conflict", "run " + run.id() + " is not waiting for tool results"
+                    + (run.running() ? " now: send them after its tool_call event with executor \"client\"" : "; it has ended: " + run.status().wire()),
+                    Map.of(), Map.of("run_id", run.id()));
+            case ALREADY_ANSWERED -> throw new HttpError(409, "conflict", "call '" + delivery.callId() + "' of run " + run.id()
+                    + " has already been answered (or timed out); nothing was taken", Map.of(), Map.of("run_id", run.id(), "call_id", delivery.callId()));
+            case UNKNOWN_CALL -> throw HttpError.invalid("run " + run.id() + " waits for no call '" + delivery.callId()
+                    + "'; GET /v1/runs/" + run.id() + " lists the calls it waits for (nothing was taken)");
+            case NO_ANSWER -> throw noAnswer(run);
+        }
     }
 
     private void events(Request request) throws IOException {

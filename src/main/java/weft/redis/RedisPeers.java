@@ -1,5 +1,7 @@
 package weft.redis;
 
+import weft.tools.ClientCalls;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -42,18 +44,44 @@ final class RedisPeers implements Peers, AutoCloseable {
 
     @Override
     public Cancellation cancel(String owner, String runId, String agent) {
-        String reply = redis.keys.reply(Ids.newId("q_"));
-        ObjectNode request = JSON.createObjectNode().put("op", "cancel").put("run", runId).put("reply", reply);
+        ObjectNode request = JSON.createObjectNode().put("op", "cancel").put("run", runId);
         if (agent != null) request.put("agent", agent);
+        JsonNode a = ask(owner, request);
+        if (a == null) return new Cancellation(Cancellation.Outcome.NO_ANSWER, null);
+        try {
+            return new Cancellation(Cancellation.Outcome.valueOf(a.get("outcome").asText()), a.path("status").asText(null));
+        } catch (RuntimeException notAnAnswer) {
+            return new Cancellation(Cancellation.Outcome.NO_ANSWER, null);
+        }
+    }
+
+    @Override
+    public ClientCalls.Delivery toolResults(String owner, String runId, List<ClientCalls.Answer> answers) {
+        ObjectNode request = JSON.createObjectNode().put("op", "tool_results").put("run", runId);
+        var list = request.putArray("results");
+        for (ClientCalls.Answer a : answers) {
+            ObjectNode r = list.addObject().put("call_id", a.callId());
+            if (a.error() != null) r.put("error", a.error());
+            else r.set("result", a.result());
+        }
+        JsonNode answer = ask(owner, request);
+        if (answer == null) return new ClientCalls.Delivery(ClientCalls.Outcome.NO_ANSWER, null);
+        return new ClientCalls.Delivery(ClientCalls.Outcome.valueOf(answer.get("outcome").asText()), answer.path("call_id").asText(null));
+    }
+
+    /** Publishes a request to {@code owner}'s channel and waits for its reply; null when none came. */
+    private JsonNode ask(String owner, ObjectNode request) {
+        String reply = redis.keys.reply(Ids.newId("q_"));
+        request.put("reply", reply);
         long heard = redis.call(c -> c.publish(redis.keys.control(owner), request.toString()));
-        if (heard == 0) return new Cancellation(Cancellation.Outcome.NO_ANSWER, null);
+        if (heard == 0) return null;
         List<String> answer = redis.call(c -> c.blpop(REPLY_SECONDS, reply));
-        if (answer == null || answer.size() < 2) return new Cancellation(Cancellation.Outcome.NO_ANSWER, null);
+        if (answer == null || answer.size() < 2) return null;
         try {
             JsonNode a = JSON.readTree(answer.get(1));
-            return new Cancellation(Cancellation.Outcome.valueOf(a.get("outcome").asText()), a.path("status").asText(null));
+            return a != null && a.hasNonNull("outcome") ? a : null;
         } catch (IOException | RuntimeException notAnAnswer) {
-            return new Cancellation(Cancellation.Outcome.NO_ANSWER, null);
+            return null;
         }
     }
 
@@ -108,12 +136,18 @@ final class RedisPeers implements Peers, AutoCloseable {
                     Cancellation answer = listener.cancel(run, m.path("agent").asText(null));
                     ObjectNode a = JSON.createObjectNode().put("outcome", answer.outcome().name());
                     if (answer.status() != null) a.put("status", answer.status());
-                    String reply = m.path("reply").asText();
-                    redis.call(c -> {
-                        c.lpush(reply, a.toString());
-                        c.expire(reply, REPLY_SECONDS * 2L);
-                        return null;
-                    });
+                    reply(m, a);
+                }
+                case "tool_results" -> {
+                    var answers = new java.util.ArrayList<ClientCalls.Answer>();
+                    for (JsonNode r : m.path("results")) {
+                        answers.add(new ClientCalls.Answer(r.path("call_id").asText(), r.has("error") ? null : r.get("result"),
+                                r.has("error") ? r.get("error").asText() : null));
+                    }
+                    ClientCalls.Delivery d = listener.toolResults(run, answers);
+                    ObjectNode a = JSON.createObjectNode().put("outcome", d.outcome().name());
+                    if (d.callId() != null) a.put("call_id", d.callId());
+                    reply(m, a);
                 }
                 case "followers" -> listener.followers(run, m.path("change").asInt());
                 default -> LOG.log(System.Logger.Level.WARNING, "unknown control message: " + message);
@@ -121,6 +155,15 @@ final class RedisPeers implements Peers, AutoCloseable {
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "control message failed: " + message + ": " + e);
         }
+    }
+
+    private void reply(JsonNode request, ObjectNode answer) {
+        String reply = request.path("reply").asText();
+        redis.call(c -> {
+            c.lpush(reply, answer.toString());
+            c.expire(reply, REPLY_SECONDS * 2L);
+            return null;
+        });
     }
 
     @Override

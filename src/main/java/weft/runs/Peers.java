@@ -13,12 +13,18 @@ public interface Peers {
         /** Cancels a run this instance executes, or one of its agents when {@code agent} is not null. */
         Cancellation cancel(String runId, String agent);
 
+        /** Hands a client's answers to the tool calls of a run this instance executes. */
+        weft.tools.ClientCalls.Delivery toolResults(String runId, java.util.List<weft.tools.ClientCalls.Answer> answers);
+
         /** A follower of a run this instance executes came ({@code +1}) or went ({@code -1}) elsewhere. */
         void followers(String runId, int change);
     }
 
     /** Asks {@code instance} to cancel a run (or one agent) and waits briefly for its answer. */
     Cancellation cancel(String instance, String runId, String agent);
+
+    /** Passes a client's tool results to {@code instance} and waits briefly for its answer. */
+    weft.tools.ClientCalls.Delivery toolResults(String instance, String runId, java.util.List<weft.tools.ClientCalls.Answer> answers);
 
     /** Tells {@code instance} that a follower of one of its runs came or went here. */
     void followers(String instance, String runId, int change);
@@ -31,6 +37,11 @@ public interface Peers {
         return new Peers() {
             public Cancellation cancel(String instance, String runId, String agent) {
                 return new Cancellation(Cancellation.Outcome.NO_ANSWER, null);
+            }
+
+            public weft.tools.ClientCalls.Delivery toolResults(String instance, String runId,
+                                                               java.util.List<weft.tools.ClientCalls.Answer> answers) {
+                return new weft.tools.ClientCalls.Delivery(weft.tools.ClientCalls.Outcome.NO_ANSWER, null);
             }
 
             public void followers(String instance, String runId, int change) { }

@@ -19,9 +19,11 @@ public record RunRequest(
         Integer maxTokens,
         boolean stream,
         boolean background,
-        OnDisconnect onDisconnect) {
+        OnDisconnect onDisconnect,
+        List<weft.tools.ToolDeclaration> tools) {
 
     public RunRequest {
         documents = List.copyOf(documents);
+        tools = tools == null ? List.of() : List.copyOf(tools);
     }
 }

@@ -5,6 +5,7 @@ import weft.auth.Principal;
 import weft.events.RunEvent;
 import weft.metrics.Metrics;
 import weft.providers.ChatMessage;
+import weft.tools.ClientCalls;
 import weft.providers.Providers;
 import weft.store.EventLog;
 import weft.store.IdempotencyKeys;
@@ -50,6 +51,9 @@ public final class Runs implements Peers.Listener {
     /** How long a lease lasts, and how long a session's history may grow. */
     public record Limits(Duration lease, long maxHistoryChars) {}
 
+    /** The server tools runs may ask for, and what agents may do with tools. */
+    public record Tooling(weft.tools.ServerTools server, weft.workflows.RunTools.Settings settings) {}
+
     /** An {@code Idempotency-Key} and a fingerprint of the request it came with. */
     public record Idempotency(String key, String fingerprint) {}
 
@@ -58,7 +62,8 @@ public final class Runs implements Peers.Listener {
 
     public Runs(String instance, RunStore records, EventLog events, SessionStore sessions, SessionLocks locks,
                 IdempotencyKeys idempotency, Admission admission, RunExecutor executor, Followers followers,
-                Peers peers, Providers providers, Metrics metrics, Limits limits) {
+                Peers peers, Providers providers, Metrics metrics, Limits limits, Tooling tooling) {
+        this.tooling = tooling;
         this.instance = instance;
         this.records = records;
         this.events = events;
@@ -82,6 +87,8 @@ public final class Runs implements Peers.Listener {
      *
      * @throws Refusal when the request cannot be served, saying what to change
      */
+    private final Tooling tooling;
+
     public Started start(RunRequest request, Principal caller, Idempotency idem) {
         String subject = caller.subject();
         String runId = Ids.newId("r_");
@@ -115,7 +122,8 @@ public final class Runs implements Peers.Listener {
             var log = events.create(runId);
             var workflowRun = new WorkflowRun(workflow, new WorkflowRun.Inputs(request.input(), request.system(),
                     history(session), request.documents(), request.provider(), request.model(), request.maxTokens()),
-                    providers, log::append, metrics, stopper::stopRequested);
+                    providers, log::append, metrics, stopper::stopRequested,
+                    new weft.workflows.RunTools(tooling.server(), request.tools(), tooling.settings()));
             admitted = new Execution(record, caller.limitKey(), request.input(), request.onDisconnect(), log, workflowRun, stopper);
             executor.admit(admitted);
             records.create(record);
@@ -224,6 +232,34 @@ public final class Runs implements Peers.Listener {
                 .orElse(new Cancellation(Cancellation.Outcome.NO_ANSWER, null));
     }
 
+    /** Hands a client's answers to the run's waiting tool calls, on whichever instance executes it. */
+    public ClientCalls.Delivery toolResults(RunRecord run, List<ClientCalls.Answer> answers) {
+        if (!run.running()) return new ClientCalls.Delivery(ClientCalls.Outcome.NOT_WAITING, null);
+        if (!run.instance().equals(instance)) return peers.toolResults(run.instance(), run.id(), answers);
+        return toolResults(run.id(), answers);
+    }
+
+    /**
+     * The client tool calls a running run waits for: each {@code tool_call} for the client in
+     * its log that has no {@code tool_result} yet. Read from the log, so any instance can say.
+     */
+    public List<RunEvent.ToolCall> waitingCalls(RunRecord run) throws InterruptedException {
+        if (!run.running()) return List.of();
+        var open = new java.util.LinkedHashMap<String, RunEvent.ToolCall>();
+        long seq = 0;
+        for (List<LoggedEvent> batch; !(batch = events.after(run.id(), seq, Duration.ZERO)).isEmpty(); ) {
+            for (LoggedEvent e : batch) {
+                seq = e.seq();
+                switch (e.event()) {
+                    case RunEvent.ToolCall c when c.executor().equals("client") -> open.put(c.callId(), c);
+                    case RunEvent.ToolResult r -> open.remove(r.callId());
+                    default -> { }
+                }
+            }
+        }
+        return List.copyOf(open.values());
+    }
+
     /** A client started following the run. */
     public void attach(RunRecord run) {
         followers.came(run);
@@ -248,6 +284,12 @@ public final class Runs implements Peers.Listener {
             Thread.currentThread().interrupt();
             return new Cancellation(Cancellation.Outcome.NO_ANSWER, null);
         }
+    }
+
+    @Override
+    public ClientCalls.Delivery toolResults(String runId, List<ClientCalls.Answer> answers) {
+        return executor.find(runId).map(run -> run.workflow.clientCalls().deliver(answers))
+                .orElse(new ClientCalls.Delivery(ClientCalls.Outcome.NOT_WAITING, null));
     }
 
     @Override

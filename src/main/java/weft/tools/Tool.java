@@ -27,6 +27,10 @@ public interface Tool {
         return Executor.SERVER;
     }
 
+    /** Called just before the call is shown to clients, on the agent's thread. */
+    default void beforeShown(String callId) {
+    }
+
     /**
      * Runs the tool. Its result goes back to the model as JSON; a {@link ToolFailure} goes
      * back as an error result, and the model goes on.

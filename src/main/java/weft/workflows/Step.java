@@ -16,11 +16,22 @@ public sealed interface Step {
     String name();
 
     /**
-     * One call to a model. {@code instruction} becomes its system prompt. {@code provider},
-     * {@code model}, {@code timeout} and {@code maxTokens} may be null (the run's, or none).
+     * One agent: calls to a model, and to the tools it gives the model. {@code instruction}
+     * becomes its system prompt. {@code provider}, {@code model}, {@code timeout} and
+     * {@code maxTokens} may be null (the run's, or none).
      */
     record Agent(String name, String instruction, String provider, String model, String outputKey,
-                 Duration timeout, Integer maxTokens) implements Step {}
+                 Duration timeout, Integer maxTokens, List<weft.tools.ToolDeclaration> tools) implements Step {
+        public Agent {
+            tools = tools == null ? List.of() : List.copyOf(tools);
+        }
+
+        /** An agent without tools of its own. */
+        public Agent(String name, String instruction, String provider, String model, String outputKey,
+                     Duration timeout, Integer maxTokens) {
+            this(name, instruction, provider, model, outputKey, timeout, maxTokens, List.of());
+        }
+    }
 
     /** Children one after another. */
     record Sequential(String name, List<Step> steps) implements Step {

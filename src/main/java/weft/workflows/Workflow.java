@@ -1,10 +1,26 @@
 package weft.workflows;
 
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
-/** A named workflow: what {@code "workflow"} in a run request picks. */
-public record Workflow(String name, String description, Step root) {
+/**
+ * A named workflow: what {@code "workflow"} in a run request picks. {@code toolAgents} are
+ * agents outside the step tree that its agents may call as tools ({@code {"agent": name}}).
+ */
+public record Workflow(String name, String description, Step root, List<Step.Agent> toolAgents) {
+    public Workflow {
+        toolAgents = toolAgents == null ? List.of() : List.copyOf(toolAgents);
+    }
+
+    public Workflow(String name, String description, Step root) {
+        this(name, description, root, List.of());
+    }
+
+    /** The tool agent called {@code name}. */
+    public java.util.Optional<Step.Agent> toolAgent(String name) {
+        return toolAgents.stream().filter(a -> a.name().equals(name)).findFirst();
+    }
 
     /**
      * The agents that can give a run its answer: those of the last step (all of a final

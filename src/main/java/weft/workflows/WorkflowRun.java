@@ -61,12 +61,14 @@ public final class WorkflowRun {
     private final EventSink events;
     private final Metrics metrics;
     private final BooleanSupplier runStopping;
+    private final RunTools tools;
     private final Map<String, String> state = new ConcurrentHashMap<>();
     private final List<AgentRun> agents = new CopyOnWriteArrayList<>();
     private final Map<String, AgentRun> latestByName = new ConcurrentHashMap<>();
 
     public WorkflowRun(Workflow workflow, Inputs inputs, Providers providers, EventSink events, Metrics metrics,
-                       BooleanSupplier runStopping) {
+                       BooleanSupplier runStopping, RunTools tools) {
+        this.tools = tools;
         this.workflow = workflow;
         this.inputs = inputs;
         this.providers = providers;
@@ -79,6 +81,11 @@ public final class WorkflowRun {
     /** Runs the whole workflow on the calling thread (a subtask of the run's scope). */
     public void execute() throws Exception {
         run(workflow.root(), null, Map.of());
+    }
+
+    /** The tool calls of this run that wait for its client. */
+    public weft.tools.ClientCalls clientCalls() {
+        return tools.clientCalls();
     }
 
     /** Every agent started so far, in start order. */
@@ -107,7 +114,7 @@ public final class WorkflowRun {
     private String run(Step step, String parent, Map<String, String> vars) throws Exception {
         if (runStopping.getAsBoolean()) throw new InterruptedException("the run is stopping");
         return switch (step) {
-            case Step.Agent agent -> runAgent(agent, parent, vars, List.of());
+            case Step.Agent agent -> runAgent(agent, parent, vars, List.of(), inputs.input());
             case Step.Sequential seq -> {
                 String last = "";
                 for (Step child : seq.steps()) last = run(child, seq.name(), vars);
@@ -167,7 +174,7 @@ public final class WorkflowRun {
     /** The planner's answer must be a plan; a bad one is asked for again once, with the reason. */
     private String runPlan(Step.Plan plan, String parent, Map<String, String> vars) throws Exception {
         Step.Agent agent = plan.agent();
-        String answer = runAgent(agent, parent, vars, List.of());
+        String answer = runAgent(agent, parent, vars, List.of(), inputs.input());
         List<String> items;
         try {
             items = parsePlan(answer, plan.min(), plan.max());
@@ -175,7 +182,7 @@ public final class WorkflowRun {
             events.emit(new RunEvent.AgentProgress(agent.name(), "the plan was not usable (" + bad.getMessage() + "); asking again"));
             String retry = runAgent(agent, parent, vars, List.of(ChatMessage.assistant(answer), ChatMessage.user(
                     "That plan could not be used: " + bad.getMessage() + ". Answer again with JSON only, exactly of the form "
-                            + "{\"subtopics\": [\"…\", \"…\"]}, with " + plan.min() + " to " + plan.max() + " subtopics.")));
+                            + "{\"subtopics\": [\"…\", \"…\"]}, with " + plan.min() + " to " + plan.max() + " subtopics.")), inputs.input());
             try {
                 items = parsePlan(retry, plan.min(), plan.max());
             } catch (WorkflowException again) {
@@ -221,7 +228,7 @@ public final class WorkflowRun {
         for (int i = 0; i < items.size(); i++) {
             Step.Agent t = fan.template();
             String name = t.name() + "-" + (i + 1);
-            copies.add(new Step.Agent(name, t.instruction(), t.provider(), t.model(), null, t.timeout(), t.maxTokens()));
+            copies.add(new Step.Agent(name, t.instruction(), t.provider(), t.model(), null, t.timeout(), t.maxTokens(), t.tools()));
             itemOf.put(name, items.get(i));
         }
         events.emit(new RunEvent.AgentProgress(fan.name(), "working on " + items.size() + " subtopics at once"));
@@ -244,17 +251,19 @@ public final class WorkflowRun {
      * just this agent interrupts this thread in {@code join()}. A stop of the whole run arrives
      * as the same interrupt but without a stop request here, and is passed on.
      */
-    private String runAgent(Step.Agent step, String parent, Map<String, String> vars, List<ChatMessage> extra)
+    private String runAgent(Step.Agent step, String parent, Map<String, String> vars, List<ChatMessage> extra, String input)
             throws Exception {
         String instruction = instructionFor(step, vars);
         Provider provider = provider(step);
-        var messages = new ArrayList<>(inputs.history());
-        messages.add(ChatMessage.user(inputs.input()));
+        // An agent called as a tool answers its caller's question, not the conversation's.
+        var messages = new ArrayList<>(input.equals(inputs.input()) ? inputs.history() : List.<ChatMessage>of());
+        messages.add(ChatMessage.user(input));
         messages.addAll(extra);
         String model = step.model() != null ? step.model() : inputs.model() != null ? inputs.model() : provider.defaultModel();
         Integer maxTokens = step.maxTokens() != null ? step.maxTokens() : inputs.maxTokens();
+        var toolbox = tools.forAgent(step, workflow.finalAgents().contains(step.name()), agent -> agentTool(agent, step.name(), vars));
         var llm = new LlmAgent(step.name(), parent, provider,
-                new ModelRequest(model, instruction, messages, inputs.documents(), maxTokens));
+                new ModelRequest(model, instruction, messages, inputs.documents(), maxTokens), toolbox, tools.maxSteps());
         var me = new AgentRun(step.name(), llm, new Transcript(step.name()), new Stopper<>());
         agents.add(me);
         latestByName.put(step.name(), me);
@@ -284,6 +293,30 @@ public final class WorkflowRun {
         if (outcome != null) throw report(me, outcome, failure, step);
         if (step.outputKey() != null) state.put(step.outputKey(), me.transcript().text());
         return me.transcript().text();
+    }
+
+    /**
+     * Another agent of the workflow as a tool: the model's {@code input} is its question, its
+     * text the result. It runs in a scope of its own under the caller's tool subtask, its
+     * events name the caller as parent, and a stop of just it is an error result for the caller.
+     */
+    private weft.tools.Tool agentTool(String name, String caller, Map<String, String> vars) {
+        Step.Agent step = workflow.toolAgent(name).orElseThrow(() -> new IllegalStateException(
+                "WorkflowCheck lets no agent name a tool agent that does not exist: " + name));
+        return new weft.tools.AgentTool(name, step.instruction() == null ? "Ask agent '" + name + "'" : "Ask agent '" + name
+                + "', who was told: " + firstLine(step.instruction()), input -> {
+            try {
+                return runAgent(step, caller, vars, List.of(), input);
+            } catch (AgentStopped stopped) {
+                throw new weft.tools.ToolFailure(stopped.outcome().name().toLowerCase(java.util.Locale.ROOT),
+                        stopped.getMessage());
+            }
+        });
+    }
+
+    private static String firstLine(String text) {
+        String line = text.strip().lines().findFirst().orElse("");
+        return line.length() > 200 ? line.substring(0, 200) + "…" : line;
     }
 
     /** Tells clients why an agent did not complete, and what it had streamed. */

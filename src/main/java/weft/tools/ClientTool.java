@@ -1,0 +1,29 @@
+package weft.tools;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import weft.providers.ToolSpec;
+
+import java.time.Duration;
+
+/**
+ * A function the client declared with its run and runs itself: calling it shows the call to
+ * the client (the {@code tool_call} event, {@code executor: "client"}) and waits for the
+ * answer the client posts, at most the tool timeout.
+ */
+public record ClientTool(ToolSpec spec, ClientCalls calls, Duration timeout) implements Tool {
+
+    @Override
+    public Executor executor() {
+        return Executor.CLIENT;
+    }
+
+    @Override
+    public void beforeShown(String callId) {
+        calls.expect(callId);
+    }
+
+    @Override
+    public JsonNode call(JsonNode arguments, ToolContext context) throws ToolFailure, InterruptedException {
+        return calls.await(context.callId(), spec.name(), timeout);
+    }
+}

@@ -1,0 +1,68 @@
+package weft.workflows;
+
+import weft.agents.Toolbox;
+import weft.tools.ClientCalls;
+import weft.tools.ClientTool;
+import weft.tools.ServerTools;
+import weft.tools.Tool;
+import weft.tools.ToolDeclaration;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The tools of one run: which agent gets which, and the calls that wait for the client. An
+ * agent gets the tools its workflow gives it; the agents whose text is the run's answer also
+ * get the tools the run asked for (in {@code chat}, the assistant).
+ */
+public final class RunTools {
+    /** {@code WEFT_TOOL_TIMEOUT}: how long a client tool's call waits; {@code WEFT_MAX_TOOL_STEPS}: model calls per agent. */
+    public record Settings(Duration clientTimeout, int maxSteps) {
+        public static final Settings DEFAULT = new Settings(Duration.ofMinutes(5), 8);
+    }
+
+    private final ServerTools server;
+    private final List<ToolDeclaration> requested;
+    private final Settings settings;
+    private final ClientCalls clientCalls = new ClientCalls();
+
+    public RunTools(ServerTools server, List<ToolDeclaration> requested, Settings settings) {
+        this.server = server;
+        this.requested = List.copyOf(requested);
+        this.settings = settings;
+    }
+
+    /** A run without tools. */
+    public static RunTools none() {
+        return new RunTools(new ServerTools(List.of()), List.of(), Settings.DEFAULT);
+    }
+
+    public ClientCalls clientCalls() {
+        return clientCalls;
+    }
+
+    public int maxSteps() {
+        return settings.maxSteps();
+    }
+
+    /** The toolbox of {@code step}; {@code agents} makes the tool for an agent of the workflow. */
+    Toolbox forAgent(Step.Agent step, boolean answers, Function<String, Tool> agents) {
+        Map<String, Tool> tools = new LinkedHashMap<>();
+        var declared = new ArrayList<>(step.tools());
+        if (answers) declared.addAll(requested);
+        for (ToolDeclaration d : declared) {
+            Tool tool = switch (d) {
+                case ToolDeclaration.Server s -> server.find(s.name())
+                        .orElseThrow(() -> new IllegalStateException(server.unknown(s.name())));
+                case ToolDeclaration.Function f -> new ClientTool(f.spec(), clientCalls, settings.clientTimeout());
+                case ToolDeclaration.Agent a -> agents.apply(a.name());
+            };
+            tools.putIfAbsent(d.name(), tool); // the workflow's own tool wins over a run's of the same name
+        }
+        return tools.isEmpty() ? Toolbox.NONE : new Toolbox(List.copyOf(tools.values()));
+    }
+}

@@ -79,21 +79,16 @@ public final class Transcript {
     }
 
     /**
-     * The agent's turn as history records it: each answered round of tool calls, then the text
-     * written after the last one. A round whose results never came (the agent was stopped
-     * during its tools) keeps only its text: a model must never be shown a dangling call.
+     * The agent's turn as history records it: each round of tool calls with its results, then
+     * the text written after the last one. A round whose results never came (the agent was
+     * stopped during its tools) ends the turn with its calls; history must not show those to
+     * a model again (see {@code Runs.history}).
      */
     public List<ChatMessage> turn() {
-        var all = new ArrayList<ChatMessage>();
-        int end = exchanged.size();
-        if (end > 0 && exchanged.getLast().role() == ChatMessage.Role.ASSISTANT) {
-            ChatMessage unanswered = exchanged.getLast();
-            all.addAll(exchanged.subList(0, end - 1));
-            all.add(ChatMessage.assistant(unanswered.content() + text.substring(exchangedTextEnd)));
-            return all;
-        }
-        all.addAll(exchanged);
-        all.add(ChatMessage.assistant(text.substring(exchanged.isEmpty() ? 0 : exchangedTextEnd)));
+        var all = new ArrayList<>(exchanged);
+        String after = text.substring(exchangedTextEnd);
+        boolean unanswered = !all.isEmpty() && all.getLast().role() == ChatMessage.Role.ASSISTANT;
+        if (!unanswered || !after.isEmpty()) all.add(ChatMessage.assistant(after));
         return all;
     }
 

@@ -28,8 +28,7 @@ final class SessionsApi {
         ObjectNode json = Json.object().put("session_id", session.id());
         ArrayNode messages = json.putArray("messages");
         for (StoredMessage m : session.messages()) {
-            messages.addObject().put("role", m.role()).put("content", m.content())
-                    .put("status", m.status()).put("run_id", m.runId());
+            weft.store.MessageJson.write(messages.addObject(), m);
         }
         Json.send(request.exchange(), 200, json);
     }

@@ -101,10 +101,7 @@ final class RedisSessionStore implements SessionStore {
     /** A stored message, or null for an entry that is not Weft's. */
     private static StoredMessage message(String json) {
         try {
-            JsonNode m = JSON.readTree(json);
-            if (!m.path("role").isTextual() || !m.path("content").isTextual()) return null;
-            return new StoredMessage(m.get("role").asText(), m.get("content").asText(), m.path("status").asText("completed"),
-                    m.path("run_id").asText(""));
+            return weft.store.MessageJson.read(JSON.readTree(json));
         } catch (IOException e) {
             return null;
         }
@@ -117,8 +114,9 @@ final class RedisSessionStore implements SessionStore {
         args.add(Long.toString(System.currentTimeMillis()));
         args.add(sessionId);
         for (StoredMessage m : messages) {
-            args.add(JSON.createObjectNode().put("role", m.role()).put("content", m.content()).put("status", m.status())
-                    .put("run_id", m.runId()).toString());
+            var json = JSON.createObjectNode();
+            weft.store.MessageJson.write(json, m);
+            args.add(json.toString());
         }
         redis.call(c -> c.eval(APPEND, List.of(keys.session(sessionId), keys.messages(sessionId), keys.sessions()), args));
     }

@@ -1,5 +1,7 @@
 package weft.runs;
 
+import weft.providers.ChatMessage;
+
 import weft.config.Secrets;
 import weft.config.Settings;
 import weft.events.RunEvent;
@@ -66,6 +68,24 @@ public final class RunFinisher {
         this.ended = ended;
     }
 
+    /**
+     * The turn as the session keeps it: the user's message, then the answering agent's tool
+     * rounds and text; the last message carries how the run ended.
+     */
+    private static List<StoredMessage> stored(Execution run, RunStatus status) {
+        var messages = new java.util.ArrayList<StoredMessage>();
+        messages.add(new StoredMessage("user", run.input, "completed", run.id()));
+        List<ChatMessage> turn = run.workflow.outputTurn();
+        for (int i = 0; i < turn.size(); i++) {
+            ChatMessage m = turn.get(i);
+            String end = i == turn.size() - 1 ? status.messageStatus() : "completed";
+            messages.add(m.role() == ChatMessage.Role.TOOL
+                    ? new StoredMessage("tool", m.content(), end, run.id(), List.of(), m.result())
+                    : new StoredMessage("assistant", m.content(), end, run.id(), m.toolCalls(), null));
+        }
+        return messages;
+    }
+
     void finish(Execution run, RunStatus status, Throwable failure) {
         WorkflowRun workflow = run.workflow;
         String output = workflow.output();
@@ -88,9 +108,7 @@ public final class RunFinisher {
                 long delivered = agent.transcript().completed() ? used.outputTokens() : Usage.estimateTokens(agent.transcript().text());
                 metrics.tokens(agent.agent().provider().name(), used.outputTokens(), delivered);
             }
-            step(run, "append to its session", () -> sessions.append(run.started.sessionId(), List.of(
-                    new StoredMessage("user", run.input, "completed", run.id()),
-                    new StoredMessage("assistant", output, status.messageStatus(), run.id()))));
+            step(run, "append to its session", () -> sessions.append(run.started.sessionId(), stored(run, status)));
             // Nothing but this thread appends now, so done's number is known before done is written.
             ending = new RunRecord.Ending(status, output, usage, System.currentTimeMillis(), run.log.lastSeq() + 1);
             RunRecord.Ending end = ending;

@@ -176,11 +176,24 @@ public final class Runs implements Peers.Listener {
         return session;
     }
 
-    /** The session's messages as a model sees them. */
-    private static List<ChatMessage> history(Session session) {
+    /**
+     * The session's messages as a model sees them. A call whose result never came (its run was
+     * stopped during its tools) is left out, its text kept: every provider refuses a
+     * conversation with a call that has no result.
+     */
+    static List<ChatMessage> history(Session session) {
+        var answered = new java.util.HashSet<String>();
+        for (StoredMessage m : session.messages()) if (m.toolResult() != null) answered.add(m.toolResult().callId());
         var messages = new ArrayList<ChatMessage>();
         for (StoredMessage m : session.messages()) {
-            messages.add("user".equals(m.role()) ? ChatMessage.user(m.content()) : ChatMessage.assistant(m.content()));
+            switch (m.role()) {
+                case "user" -> messages.add(ChatMessage.user(m.content()));
+                case "tool" -> { if (m.toolResult() != null) messages.add(ChatMessage.tool(m.toolResult())); }
+                default -> {
+                    var calls = m.toolCalls().stream().filter(c -> answered.contains(c.id())).toList();
+                    messages.add(ChatMessage.assistant(m.content(), calls));
+                }
+            }
         }
         return messages;
     }

@@ -105,6 +105,15 @@ public final class WorkflowRun {
         return "";
     }
 
+    /** The answer as the session keeps it: the same agent's turn, its tool calls and results included. */
+    public List<ChatMessage> outputTurn() {
+        var last = workflow.finalAgents();
+        for (int i = agents.size() - 1; i >= 0; i--) {
+            if (last.contains(agents.get(i).name())) return agents.get(i).transcript().turn();
+        }
+        return List.of(ChatMessage.assistant(""));
+    }
+
     /** Stops one agent of the run; empty if it has no agent of that name. */
     public Optional<Stopper.Answer<AgentStopped.Outcome>> cancelAgent(String name) {
         return Optional.ofNullable(latestByName.get(name)).map(a -> a.stopper().stop(AgentStopped.Outcome.CANCELLED));

@@ -232,4 +232,61 @@ class ToolRunTest {
             assertEquals("cancelled", events.getLast().text("status"));
         }
     }
+
+    @Test
+    void theSessionKeepsTheTurnsCallsAndResultsForTheNextRunsModel() throws Exception {
+        var model = new PartScript("tooling", r -> r.messages().size() > 3 ? answer("stop", text("again"))
+                : hasResults(r) ? answer("stop", text("It is 4."))
+                : answer("tool_calls", text("Counting. "), call("c1", "calculator", "{\"expression\":\"2+2\"}")));
+        try (var server = TestServer.start(model)) {
+            String session;
+            try (var stream = server.streamRun("{\"input\":\"2+2?\",\"provider\":\"tooling\",\"tools\":[\"calculator\"]}")) {
+                session = stream.readToDone().getFirst().text("session_id");
+            }
+            JsonNode messages = TestServer.JSON.readTree(server.get("/v1/sessions/" + session).body()).path("messages");
+            assertEquals(List.of("user", "assistant", "tool", "assistant"),
+                    java.util.stream.StreamSupport.stream(messages.spliterator(), false).map(m -> m.path("role").asText()).toList());
+            assertEquals("Counting. ", messages.get(1).path("content").asText());
+            assertEquals("c1", messages.get(1).path("tool_calls").get(0).path("call_id").asText());
+            assertEquals("c1", messages.get(2).path("call_id").asText());
+            assertEquals("It is 4.", messages.get(3).path("content").asText());
+
+            try (var stream = server.streamRun("{\"input\":\"And?\",\"provider\":\"tooling\",\"session_id\":\"" + session + "\"}")) {
+                assertEquals("again", stream.readToDone().getLast().text("output"));
+            }
+            var seen = model.requests().getLast().messages();
+            assertEquals(List.of(ChatMessage.Role.USER, ChatMessage.Role.ASSISTANT, ChatMessage.Role.TOOL, ChatMessage.Role.ASSISTANT,
+                    ChatMessage.Role.USER), seen.stream().map(ChatMessage::role).toList());
+            assertEquals("c1", seen.get(1).toolCalls().getFirst().id());
+            assertEquals("c1", seen.get(2).result().callId());
+        }
+    }
+
+    @Test
+    void aCallThatNeverGotItsResultIsKeptAsInterruptedButNotShownToTheNextModel() throws Exception {
+        var model = new PartScript("tooling", r -> r.messages().size() > 1 ? answer("stop", text("fresh"))
+                : answer("tool_calls", text("Checking. "), call("w1", "get_weather", "{\"city\":\"Utrecht\"}")));
+        try (var server = TestServer.start(model)) {
+            String session;
+            try (var stream = server.streamRun("{\"input\":\"Weather?\",\"provider\":\"tooling\",\"tools\":[" + CLIENT_TOOL + "]}")) {
+                var events = new ArrayList<Event>();
+                do events.add(stream.nextEvent()); while (!events.getLast().type().equals("tool_call"));
+                session = events.getFirst().text("session_id");
+                assertEquals(202, server.post("/v1/runs/" + events.getFirst().text("run_id") + "/cancel", "").statusCode());
+                assertEquals("cancelled", stream.readToDone().getLast().text("status"));
+            }
+            JsonNode messages = TestServer.JSON.readTree(server.get("/v1/sessions/" + session).body()).path("messages");
+            assertEquals(2, messages.size());
+            assertEquals("interrupted", messages.get(1).path("status").asText());
+            assertEquals("Checking. ", messages.get(1).path("content").asText(), "exactly what was delivered");
+            assertEquals("w1", messages.get(1).path("tool_calls").get(0).path("call_id").asText());
+
+            try (var stream = server.streamRun("{\"input\":\"Hello?\",\"provider\":\"tooling\",\"session_id\":\"" + session + "\"}")) {
+                assertEquals("fresh", stream.readToDone().getLast().text("output"));
+            }
+            var seen = model.requests().getLast().messages();
+            assertEquals("Checking. ", seen.get(1).content());
+            assertEquals(List.of(), seen.get(1).toolCalls(), "no dangling call");
+        }
+    }
 }

@@ -71,6 +71,7 @@ class IsolationTest {
         assertLooksMissing("cancel", runId, missing, (c, id) -> c.post("/v1/runs/" + id + "/cancel", ""));
         assertLooksMissing("agent cancel", runId, missing, (c, id) -> c.post("/v1/runs/" + id + "/agents/assistant/cancel", ""));
         assertLooksMissing("ticket", runId, missing, (c, id) -> c.post("/v1/runs/" + id + "/ticket", ""));
+        assertLooksMissing("tool results", runId, missing, (c, id) -> c.post("/v1/runs/" + id + "/tool_results", "{\"results\":[{\"call_id\":\"c\",\"result\":1}]}"));
         // Bob's attempts changed nothing: alice's run went on, and she can still stop it.
         var hers = TestServer.json(alice.get("/v1/runs/" + runId));
         assertEquals("running", hers.get("status").asText());

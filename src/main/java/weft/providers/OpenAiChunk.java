@@ -6,20 +6,30 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What Weft needs of one {@code chat.completion.chunk}, read token by token:
  * <pre>{"id":"…","choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null}],"usage":null}</pre>
- * The first choice's {@code delta.content} and {@code finish_reason}, the {@code usage}, an
- * {@code error}. Everything else is skipped without being built: a chunk is parsed for every
- * token of every streamed answer, and a tree of it would be thrown away at once.
+ * The first choice's {@code delta.content}, {@code delta.tool_calls} and {@code finish_reason},
+ * the {@code usage}, an {@code error}. Everything else is skipped without being built: a chunk
+ * is parsed for every token of every streamed answer, and a tree of it would be thrown away at once.
  *
  * @param content      the text of choice 0, or null
+ * @param toolCalls    choice 0's tool-call fragments in the order sent, or null when it has none
  * @param finishReason choice 0's finish reason, or null while the answer goes on
  * @param usage        the chunk's usage, or null (OpenAI sends it in a chunk of its own)
  * @param error        an {@code error} object inside the stream, or null
  */
-record OpenAiChunk(String content, String finishReason, Usage usage, JsonNode error) {
+record OpenAiChunk(String content, List<ToolCallDelta> toolCalls, String finishReason, Usage usage, JsonNode error) {
+
+    /**
+     * One element of {@code delta.tool_calls}: {@code index} says which call it continues; the
+     * first fragment of a call carries its {@code id} and {@code name}, the others only a piece
+     * of {@code arguments}. Absent fields are null.
+     */
+    record ToolCallDelta(int index, String id, String name, String arguments) {}
 
     /** Thrown for data that is not one JSON object. */
     static final class NotAChunk extends Exception {
@@ -51,7 +61,7 @@ record OpenAiChunk(String content, String finishReason, Usage usage, JsonNode er
                 }
             }
             if (p.nextToken() != null) throw new NotAChunk("more than one JSON value");
-            return new OpenAiChunk(chunk.content, chunk.finishReason, chunk.usage, chunk.error);
+            return new OpenAiChunk(chunk.content, chunk.toolCalls, chunk.finishReason, chunk.usage, chunk.error);
         } catch (IOException malformed) {
             throw new NotAChunk("not JSON: " + malformed.getMessage());
         }
@@ -59,6 +69,7 @@ record OpenAiChunk(String content, String finishReason, Usage usage, JsonNode er
 
     private static final class Builder {
         String content;
+        List<ToolCallDelta> toolCalls;
         String finishReason;
         Usage usage;
         JsonNode error;
@@ -68,6 +79,7 @@ record OpenAiChunk(String content, String finishReason, Usage usage, JsonNode er
     private static void choice(JsonParser p, Builder chunk) throws IOException {
         int index = 0;
         String content = null;
+        List<ToolCallDelta> calls = null;
         String finish = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
@@ -83,6 +95,7 @@ record OpenAiChunk(String content, String finishReason, Usage usage, JsonNode er
                         String name = p.currentName();
                         JsonToken v = p.nextToken();
                         if (name.equals("content") && v == JsonToken.VALUE_STRING) content = p.getText();
+                        else if (name.equals("tool_calls") && v == JsonToken.START_ARRAY) calls = toolCalls(p);
                         else p.skipChildren();
                     }
                 }
@@ -92,7 +105,52 @@ record OpenAiChunk(String content, String finishReason, Usage usage, JsonNode er
         }
         if (index != 0) return;
         if (content != null) chunk.content = chunk.content == null ? content : chunk.content + content;
+        if (calls != null) {
+            if (chunk.toolCalls == null) chunk.toolCalls = calls;
+            else chunk.toolCalls.addAll(calls);
+        }
         if (finish != null) chunk.finishReason = finish;
+    }
+
+    /** The elements of a {@code tool_calls} array, the parser at its start; null if it is empty. */
+    private static List<ToolCallDelta> toolCalls(JsonParser p) throws IOException {
+        List<ToolCallDelta> calls = null;
+        JsonToken element;
+        while ((element = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (element != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                continue;
+            }
+            int index = 0;
+            String id = null;
+            String name = null;
+            String arguments = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                switch (field) {
+                    case "index" -> index = value == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : 0;
+                    case "id" -> id = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                    case "function" -> {
+                        if (value != JsonToken.START_OBJECT) {
+                            p.skipChildren();
+                            continue;
+                        }
+                        while (p.nextToken() == JsonToken.FIELD_NAME) {
+                            String part = p.currentName();
+                            JsonToken v = p.nextToken();
+                            if (v != JsonToken.VALUE_STRING) p.skipChildren();
+                            else if (part.equals("name")) name = p.getText();
+                            else if (part.equals("arguments")) arguments = p.getText();
+                        }
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+            if (calls == null) calls = new ArrayList<>(1);
+            calls.add(new ToolCallDelta(index, id, name, arguments));
+        }
+        return calls;
     }
 
     private static Usage usage(JsonParser p) throws IOException {

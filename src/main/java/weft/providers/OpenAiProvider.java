@@ -10,14 +10,18 @@ import weft.sse.SseEvent;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * OpenAI's Chat Completions API, streamed, and every server that imitates it (Ollama, vLLM,
  * llama.cpp, OpenRouter …): point the base URL at one of those and leave the key out.
  *
  * <p>The answer is a stream of {@code data:} events, each a {@code chat.completion.chunk} whose
- * {@code choices[0].delta.content} is the next piece of text. Asked for
+ * {@code choices[0].delta.content} is the next piece of text and {@code delta.tool_calls} the
+ * next pieces of the calls the model makes, each named by its {@code index}. Asked for
  * {@code stream_options.include_usage}, OpenAI adds one last chunk with empty {@code choices}
  * and the usage; {@code data: [DONE]} ends the stream. A failure after the 200 has gone out
  * arrives as an {@code {"error":{…}}} object in the stream itself.
@@ -94,7 +98,7 @@ public final class OpenAiProvider implements Provider {
             throw new ProviderException(ProviderException.Kind.PROTOCOL, "the stream from " + ProviderHttp.where(endpoint) + endpoint.getRawPath()
                     + " ended before [DONE]: the answer may be cut short");
         }
-        sink.accept(answer.finish(promptText(body)));
+        answer.finish(promptText(body));
     }
 
     /** The Chat Completions request: the system message (with the documents), the history, the input. */
@@ -104,9 +108,15 @@ public final class OpenAiProvider implements Provider {
         ArrayNode messages = body.putArray("messages");
         String system = request.systemWithSources();
         if (system != null) messages.addObject().put("role", "system").put("content", system);
-        for (ChatMessage m : request.messages()) {
-            messages.addObject().put("role", m.role() == ChatMessage.Role.USER ? "user" : "assistant")
-                    .put("content", m.content());
+        for (ChatMessage m : request.messages()) message(messages.addObject(), m);
+        if (!request.tools().isEmpty()) {
+            ArrayNode tools = body.putArray("tools");
+            for (ToolSpec spec : request.tools()) {
+                ObjectNode function = tools.addObject().put("type", "function").putObject("function");
+                function.put("name", spec.name());
+                if (spec.description() != null) function.put("description", spec.description());
+                if (spec.parameters() != null) function.set("parameters", spec.parameters());
+            }
         }
         body.put("stream", true);
         // Without this OpenAI reports no usage at all in a streamed answer.
@@ -116,10 +126,41 @@ public final class OpenAiProvider implements Provider {
     }
 
 
+    /**
+     * One turn in OpenAI's shape. The assistant's tool calls go back with the ids OpenAI gave
+     * them, and each result names the call it answers: OpenAI refuses a {@code tool} message
+     * whose {@code tool_call_id} no preceding call has.
+     */
+    private static void message(ObjectNode out, ChatMessage m) {
+        switch (m.role()) {
+            case USER -> out.put("role", "user").put("content", m.content());
+            case ASSISTANT -> {
+                out.put("role", "assistant");
+                if (m.toolCalls().isEmpty()) {
+                    out.put("content", m.content());
+                    return;
+                }
+                // An answer that only called tools has no text, and OpenAI writes that as null.
+                if (m.content().isEmpty()) out.putNull("content");
+                else out.put("content", m.content());
+                ArrayNode calls = out.putArray("tool_calls");
+                for (ToolCall call : m.toolCalls()) {
+                    calls.addObject().put("id", call.id()).put("type", "function")
+                            .putObject("function").put("name", call.name()).put("arguments", call.arguments());
+                }
+            }
+            // OpenAI has no flag for a failed call: the error message is the content the model reads.
+            case TOOL -> out.put("role", "tool").put("tool_call_id", m.result().callId()).put("content", m.content());
+        }
+    }
+
     /** Everything the model read, for estimating input tokens when the server reports none. */
     private static String promptText(ObjectNode body) {
         var text = new StringBuilder();
-        body.path("messages").forEach(m -> text.append(m.path("content").asText()).append('\n'));
+        body.path("messages").forEach(m -> {
+            text.append(m.path("content").asText("")).append('\n');
+            m.path("tool_calls").forEach(c -> text.append(c.path("function").path("arguments").asText("")).append('\n'));
+        });
         return text.toString();
     }
 
@@ -127,6 +168,11 @@ public final class OpenAiProvider implements Provider {
     private static final class Answer {
         private final PartSink sink;
         private final StringBuilder text = new StringBuilder();
+        private final StringBuilder arguments = new StringBuilder();
+        /** Every call's id by its index: later fragments name only the index. */
+        private final Map<Integer, String> ids = new HashMap<>();
+        /** The calls not yet ended, by index: ended in index order, whatever order they were written in. */
+        private final TreeMap<Integer, String> open = new TreeMap<>();
         private String finishReason;
         private Usage usage;
 
@@ -152,12 +198,14 @@ public final class OpenAiProvider implements Provider {
                 text.append(chunk.content());
                 sink.accept(new Part.Text(chunk.content()));
             }
+            if (chunk.toolCalls() != null) chunk.toolCalls().forEach(this::toolCall);
             if (chunk.finishReason() != null) {
                 finishReason = chunk.finishReason();
                 if (finishReason.equals("content_filter")) {
                     throw new ProviderException(ProviderException.Kind.REFUSED, "openai's content filter stopped"
                             + " the answer (finish_reason content_filter) after " + text.length() + " characters");
                 }
+                endCalls();
             }
             // OpenAI sends usage in a chunk of its own; compatible servers may put it in the last
             // content chunk, or in every chunk (cumulative): the last one seen is the total.
@@ -177,11 +225,38 @@ public final class OpenAiProvider implements Provider {
                     "openai sent an event that is not a JSON object: " + quote(data));
         }
 
-        /** The server's usage, or an estimate from the text when it never sent any. */
-        Part.Finish finish(String prompt) {
-            Usage counted = usage != null ? usage
-                    : new Usage(Usage.estimateTokens(prompt), Usage.estimateTokens(text.toString()), true);
-            return new Part.Finish(finishReason, counted);
+        private void toolCall(OpenAiChunk.ToolCallDelta delta) {
+            String id = ids.get(delta.index());
+            if (id == null) {
+                // Some compatible servers send no id at all; the result must still name its call,
+                // so Weft makes one up from the index, which is unique within the answer.
+                id = delta.id() != null ? delta.id() : "call_" + delta.index();
+                ids.put(delta.index(), id);
+                open.put(delta.index(), id);
+                sink.accept(new Part.ToolCallStart(id, delta.name() == null ? "" : delta.name()));
+            } else if (!open.containsKey(delta.index())) {
+                return; // a fragment after the finish reason ended the call would follow its ToolCallEnd
+            }
+            if (delta.arguments() != null && !delta.arguments().isEmpty()) {
+                arguments.append(delta.arguments());
+                sink.accept(new Part.ToolCallArguments(id, delta.arguments()));
+            }
+        }
+
+        private void endCalls() {
+            open.values().forEach(id -> sink.accept(new Part.ToolCallEnd(id)));
+            open.clear();
+        }
+
+        /**
+         * Ends the calls still open (a server may stop without a finish reason) and sends the
+         * {@link Part.Finish}: with the server's usage, or an estimate when it never sent any.
+         */
+        void finish(String prompt) {
+            endCalls();
+            Usage counted = usage != null ? usage : new Usage(Usage.estimateTokens(prompt),
+                    Usage.estimateTokens(text.toString()) + Usage.estimateTokens(arguments.toString()), true);
+            sink.accept(new Part.Finish(finishReason, counted));
         }
     }
 

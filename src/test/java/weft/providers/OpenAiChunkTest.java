@@ -48,6 +48,19 @@ class OpenAiChunkTest {
     }
 
     @Test
+    void toolCallFragmentsAreReadWithTheirIndexIdNameAndArgumentsAsSent() throws Exception {
+        var chunk = read("{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":["
+                + "{\"index\":0,\"id\":\"call_a\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}},"
+                + "{\"function\":{\"arguments\":\"{\\\"q\\\":\\\"caf\\\\u00\"},\"index\":1}]},\"finish_reason\":null}]}");
+        assertNull(chunk.content());
+        assertEquals(java.util.List.of(new OpenAiChunk.ToolCallDelta(0, "call_a", "get_weather", ""),
+                new OpenAiChunk.ToolCallDelta(1, null, null, "{\"q\":\"caf\\u00")), chunk.toolCalls());
+        assertNull(read("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}]}").toolCalls(), "no calls, no list");
+        assertNull(read("{\"choices\":[{\"index\":1,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"c\"}]}}]}").toolCalls(),
+                "another choice's calls are not this answer's");
+    }
+
+    @Test
     void anErrorObjectInTheStreamIsKeptWhole() throws Exception {
         var chunk = read("{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\",\"code\":503}}");
         assertEquals("overloaded", chunk.error().path("message").asText());

@@ -26,6 +26,9 @@ import java.util.stream.Stream;
  * <p>It also plays every agent of the {@code research} workflow, recognised by its instruction
  * (the system prompt): a planner answers a JSON plan, a researcher writes a shorter note on its
  * subtopic, and a synthesizer writes an answer that names and quotes the research notes.
+ *
+ * <p>Offered tools, it calls those a question plainly asks for and answers from their results
+ * ({@link DemoTools}), so tool calls can be watched offline too.
  */
 public final class DemoProvider implements Provider {
 
@@ -194,18 +197,32 @@ public final class DemoProvider implements Provider {
     @Override
     public void stream(ModelRequest request, PartSink sink) throws InterruptedException {
         long start = System.nanoTime();
-        List<String> reply = new Draft(request).write();
+        List<Part> reply = request.tools().isEmpty() ? null : DemoTools.answer(request);
+        if (reply == null) reply = new Draft(request).write().stream().<Part>map(Part.Text::new).toList();
         // The limit cuts the same reply short, so a capped answer is a prefix of the full one.
+        // Text pieces and argument fragments are the tokens; a call's start and end cost nothing.
         Integer max = request.maxTokens();
-        boolean capped = max != null && max < reply.size();
-        int count = capped ? Math.max(0, max) : reply.size();
-        for (int i = 0; i < count; i++) {
-            // Absolute deadlines: time spent in the sink does not push later tokens back.
-            long offset = tokensPerSecond > 0 ? (long) (i * 1_000_000_000d / tokensPerSecond) : 0;
+        int count = 0;
+        boolean capped = false, called = false;
+        for (Part part : reply) {
+            if (part instanceof Part.ToolCallEnd) {
+                sink.accept(part);
+                continue;
+            }
+            if (max != null && count >= max) {
+                capped = true;
+                break;
+            }
+            // Absolute deadlines: time spent in the sink does not push later tokens back. A call's
+            // start waits with its first fragment, as a real model sends them together.
+            long offset = tokensPerSecond > 0 ? (long) (count * 1_000_000_000d / tokensPerSecond) : 0;
             sleepUntil(start + timeToFirstTokenNanos + offset);
-            sink.accept(new Part.Text(reply.get(i)));
+            if (part instanceof Part.ToolCallStart) called = true;
+            else count++;
+            sink.accept(part);
         }
-        sink.accept(new Part.Finish(capped ? "length" : "stop", new Usage(inputTokens(request), count, false)));
+        String reason = capped ? "length" : called ? "tool_calls" : "stop";
+        sink.accept(new Part.Finish(reason, new Usage(inputTokens(request), count, false)));
     }
 
     /** Sleeps (never spins) until the deadline; an interrupt ends the answer at once, even when there is no wait. */
@@ -215,8 +232,12 @@ public final class DemoProvider implements Provider {
         else if (Thread.interrupted()) throw new InterruptedException();
     }
 
+    /** The prompt as a model reads it: the content, and with tools also their specs and the calls made so far. */
     private static long inputTokens(ModelRequest request) {
-        return content(request).mapToLong(Usage::estimateTokens).sum();
+        Stream<String> tools = Stream.concat(
+                request.tools().stream().flatMap(t -> Stream.of(t.name(), t.description(), Objects.toString(t.parameters(), ""))),
+                request.messages().stream().flatMap(m -> m.toolCalls().stream()).flatMap(c -> Stream.of(c.name(), c.arguments())));
+        return Stream.concat(content(request), tools.map(s -> Objects.toString(s, ""))).mapToLong(Usage::estimateTokens).sum();
     }
 
     /** Everything the model reads: system prompt, messages, document titles and texts. */
@@ -422,11 +443,11 @@ public final class DemoProvider implements Provider {
     }
 
     /** On one line, without brackets: only real markers cite. */
-    private static String plain(String text) {
+    static String plain(String text) {
         return text.strip().replaceAll("\\s+", " ").replace('[', '(').replace(']', ')');
     }
 
-    private static List<String> words(String text) {
+    static List<String> words(String text) {
         return Arrays.stream(text.split("[^\\p{L}\\p{N}]+")).filter(w -> !w.isEmpty()).toList();
     }
 
@@ -474,7 +495,7 @@ public final class DemoProvider implements Provider {
         return found.isEmpty() ? List.of(language.fallbackTopic()) : found.stream().limit(3).toList();
     }
 
-    private static boolean isContent(String word) {
+    static boolean isContent(String word) {
         String lower = word.toLowerCase(Locale.ROOT);
         return word.length() >= 3
                 && !DUTCH_WORDS.contains(lower) && !ENGLISH_WORDS.contains(lower) && !FILLER.contains(lower);

@@ -1,6 +1,5 @@
 package weft.agents;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import weft.events.RunEvent;
@@ -43,10 +42,6 @@ public final class Toolbox {
         return tools.values().stream().map(Tool::spec).toList();
     }
 
-    public boolean isEmpty() {
-        return tools.isEmpty();
-    }
-
     /** Runs one round of calls and returns their results in the calls' order. */
     List<ToolResult> run(String agent, List<ToolCall> calls, List<Document> documents, EventSink events)
             throws InterruptedException {
@@ -78,7 +73,7 @@ public final class Toolbox {
                     try {
                         JsonNode result = tool.call(arguments, context);
                         events.emit(new RunEvent.ToolResult(agent, call.id(), call.name(), result, null));
-                        return new ToolResult(call.id(), call.name(), JSON.writeValueAsString(result), false);
+                        return new ToolResult(call.id(), call.name(), result.toString(), false);
                     } catch (ToolFailure failure) {
                         return failed(agent, call, failure, events);
                     }
@@ -102,12 +97,6 @@ public final class Toolbox {
     private static ToolResult failed(String agent, ToolCall call, ToolFailure failure, EventSink events) {
         String message = failure.code() + ": " + failure.getMessage();
         events.emit(new RunEvent.ToolResult(agent, call.id(), call.name(), null, message));
-        String content;
-        try {
-            content = JSON.writeValueAsString(JSON.createObjectNode().put("error", message));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("an object of one string always serialises", e);
-        }
-        return new ToolResult(call.id(), call.name(), content, true);
+        return new ToolResult(call.id(), call.name(), JSON.createObjectNode().put("error", message).toString(), true);
     }
 }

@@ -5,7 +5,9 @@ import weft.metrics.Metrics;
 import weft.providers.Part;
 import weft.providers.PartSink;
 
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -22,7 +24,7 @@ final class TurnSink implements PartSink {
     private final Metrics metrics;
     private final long start = System.nanoTime();
     private boolean seen;
-    private final java.util.Map<String, String> unnamed = new java.util.HashMap<>();
+    private final Map<String, String> unnamed = new HashMap<>();
     private final Set<String> shown = new HashSet<>();
 
     TurnSink(String agent, TextStream text, EventSink events, String provider, Metrics metrics) {

@@ -41,6 +41,18 @@ final class JsonBody {
 
     private JsonBody() {}
 
+    /**
+     * Refuses a field of {@code node} not in {@code allowed}, quoting it as {@code where}
+     * + its name and adding {@code fields}, what the object may hold: a typo such as
+     * {@code "strem"} must not be silently ignored.
+     */
+    static void onlyFields(JsonNode node, java.util.Set<String> allowed, String where, String fields) {
+        for (var names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!allowed.contains(name)) throw HttpError.invalid("unknown field '" + where + name + "'; " + fields);
+        }
+    }
+
     static JsonNode read(HttpExchange exchange, int maxBytes) throws IOException {
         String type = mediaType(exchange.getRequestHeaders().getFirst("Content-Type"));
         boolean form = type.equals("application/x-www-form-urlencoded");

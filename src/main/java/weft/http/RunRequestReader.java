@@ -9,10 +9,11 @@ import weft.runs.OnDisconnect;
 import weft.runs.RunRequest;
 
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Turns a {@code POST /v1/runs} body into a {@link RunRequest}, refusing anything the
@@ -24,7 +25,7 @@ final class RunRequestReader {
     private static final Set<String> FIELDS = Set.of("input", "workflow", "session_id", "provider", "model",
             "system", "documents", "max_tokens", "stream", "background", "on_disconnect", "tools");
     /** The names providers accept for a function: OpenAI's rule, the strictest of the three. */
-    private static final java.util.regex.Pattern TOOL_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    private static final Pattern TOOL_NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
     /** Longer than any id Weft makes ({@code s_} and 22 characters), short enough to log and key by. */
     static final int MAX_ID_CHARS = 64;
@@ -42,12 +43,7 @@ final class RunRequestReader {
     private RunRequestReader() {}
 
     static RunRequest read(JsonNode body, Limits limits) {
-        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!FIELDS.contains(name)) {
-                throw HttpError.invalid("unknown field '" + name + "'; the fields are " + String.join(", ", FIELDS.stream().sorted().toList()));
-            }
-        }
+        JsonBody.onlyFields(body, FIELDS, "", "the fields are " + String.join(", ", FIELDS.stream().sorted().toList()));
         String input = string(body, "input");
         if (input == null) throw HttpError.invalid("'input' is required: the user's message, e.g. {\"input\":\"Hello\"}");
         if (input.isBlank()) throw HttpError.invalid("'input' is empty: send the user's message");
@@ -88,7 +84,7 @@ final class RunRequestReader {
             throw HttpError.invalid("'tools' has " + v.size() + " tools; the limit is " + limits.maxTools() + " (WEFT_MAX_TOOLS)");
         }
         var tools = new ArrayList<ToolDeclaration>();
-        var names = new java.util.HashSet<String>();
+        var names = new HashSet<String>();
         for (int i = 0; i < v.size(); i++) {
             JsonNode t = v.get(i);
             String where = "tools[" + i + "]";
@@ -109,12 +105,8 @@ final class RunRequestReader {
 
     private static ToolDeclaration function(JsonNode t, String where) {
         if (!t.isObject()) throw HttpError.invalid("'" + where + "' must be a server tool's name or a function tool object, got " + t);
-        for (Iterator<String> fields = t.fieldNames(); fields.hasNext(); ) {
-            String field = fields.next();
-            if (!Set.of("type", "name", "description", "parameters").contains(field)) {
-                throw HttpError.invalid("unknown field '" + where + "." + field + "'; a function tool has type, name, description and parameters");
-            }
-        }
+        JsonBody.onlyFields(t, Set.of("type", "name", "description", "parameters"), where + ".",
+                "a function tool has type, name, description and parameters");
         if (!"function".equals(t.path("type").asText(null))) throw HttpError.invalid("'" + where + ".type' must be \"function\"");
         String name = string(t, "name");
         if (name == null || !TOOL_NAME.matcher(name).matches()) {
@@ -168,12 +160,7 @@ final class RunRequestReader {
             JsonNode d = v.get(i);
             String where = "documents[" + i + "]";
             if (!d.isObject()) throw HttpError.invalid("'" + where + "' must be an object {\"id\",\"title\",\"text\"}");
-            for (Iterator<String> names = d.fieldNames(); names.hasNext(); ) {
-                String name = names.next();
-                if (!Set.of("id", "title", "text").contains(name)) {
-                    throw HttpError.invalid("unknown field '" + where + "." + name + "'; a document has id, title and text");
-                }
-            }
+            JsonBody.onlyFields(d, Set.of("id", "title", "text"), where + ".", "a document has id, title and text");
             String text = string(d, "text");
             if (text == null) throw HttpError.invalid("'" + where + ".text' is required: the document's content");
             String id = string(d, "id");

@@ -5,7 +5,6 @@ import weft.tools.ClientCalls;
 
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 
@@ -17,10 +16,7 @@ final class ToolResultsReader {
         if (!body.isObject() || !body.path("results").isArray() || body.get("results").isEmpty()) {
             throw HttpError.invalid("send {\"results\":[{\"call_id\":\"…\",\"result\":…}]} (or \"error\":\"…\" instead of \"result\")");
         }
-        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!name.equals("results")) throw HttpError.invalid("unknown field '" + name + "'; the body has only 'results'");
-        }
+        JsonBody.onlyFields(body, Set.of("results"), "", "the body has only 'results'");
         var answers = new ArrayList<ClientCalls.Answer>();
         Set<String> ids = new HashSet<>();
         JsonNode results = body.get("results");
@@ -28,12 +24,7 @@ final class ToolResultsReader {
             JsonNode r = results.get(i);
             String where = "results[" + i + "]";
             if (!r.isObject()) throw HttpError.invalid("'" + where + "' must be an object {\"call_id\",\"result\"}");
-            for (Iterator<String> names = r.fieldNames(); names.hasNext(); ) {
-                String name = names.next();
-                if (!Set.of("call_id", "result", "error").contains(name)) {
-                    throw HttpError.invalid("unknown field '" + where + "." + name + "'; a result has call_id and result or error");
-                }
-            }
+            JsonBody.onlyFields(r, Set.of("call_id", "result", "error"), where + ".", "a result has call_id and result or error");
             JsonNode id = r.get("call_id");
             if (id == null || !id.isTextual() || id.textValue().isEmpty()) {
                 throw HttpError.invalid("'" + where + ".call_id' must be the call_id of a tool_call event");

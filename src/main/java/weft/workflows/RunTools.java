@@ -21,9 +21,7 @@ import java.util.function.Function;
  */
 public final class RunTools {
     /** {@code WEFT_TOOL_TIMEOUT}: how long a client tool's call waits; {@code WEFT_MAX_TOOL_STEPS}: model calls per agent. */
-    public record Settings(Duration clientTimeout, int maxSteps) {
-        public static final Settings DEFAULT = new Settings(Duration.ofMinutes(5), 8);
-    }
+    public record Settings(Duration clientTimeout, int maxSteps) {}
 
     private final ServerTools server;
     private final List<ToolDeclaration> requested;
@@ -34,11 +32,6 @@ public final class RunTools {
         this.server = server;
         this.requested = List.copyOf(requested);
         this.settings = settings;
-    }
-
-    /** A run without tools. */
-    public static RunTools none() {
-        return new RunTools(new ServerTools(List.of()), List.of(), Settings.DEFAULT);
     }
 
     public ClientCalls clientCalls() {

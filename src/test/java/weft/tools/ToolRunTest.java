@@ -34,6 +34,13 @@ class ToolRunTest {
             {"type":"function","name":"get_weather","description":"The weather in a city",
              "parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}""";
 
+    /** The stream's events up to and including its first {@code tool_call}. */
+    private static List<Event> untilToolCall(weft.testing.SseStream stream) {
+        var events = new ArrayList<Event>();
+        do events.add(stream.nextEvent()); while (!events.getLast().type().equals("tool_call"));
+        return events;
+    }
+
     private static List<Event> of(List<Event> events, String type) {
         return events.stream().filter(e -> e.type().equals(type)).toList();
     }
@@ -85,14 +92,10 @@ class ToolRunTest {
                 ? answer("stop", text("Sunny, says " + r.messages().getLast().content()))
                 : answer("tool_calls", call("w1", "get_weather", "{\"city\":", "\"Utrecht\"}")));
         try (var server = TestServer.start(model)) {
-            var events = new ArrayList<Event>();
+            List<Event> events;
             try (var stream = server.streamRun("{\"input\":\"Weather?\",\"provider\":\"tooling\",\"tools\":[" + CLIENT_TOOL + "]}")) {
-                Event e;
-                do {
-                    e = stream.nextEvent();
-                    events.add(e);
-                } while (!e.type().equals("tool_call"));
-                assertEquals("client", e.text("executor"));
+                events = untilToolCall(stream);
+                assertEquals("client", events.getLast().text("executor"));
                 String runId = events.getFirst().text("run_id");
 
                 JsonNode waiting = TestServer.JSON.readTree(server.get("/v1/runs/" + runId).body()).path("waiting_for");
@@ -208,8 +211,7 @@ class ToolRunTest {
         var model = new PartScript("tooling", r -> answer("tool_calls", call("w1", "get_weather", "{\"city\":\"Utrecht\"}")));
         try (var server = TestServer.start(model);
              var stream = server.streamRun("{\"input\":\"Weather?\",\"provider\":\"tooling\",\"tools\":[" + CLIENT_TOOL + "]}")) {
-            var events = new ArrayList<Event>();
-            do events.add(stream.nextEvent()); while (!events.getLast().type().equals("tool_call"));
+            var events = untilToolCall(stream);
             String runId = events.getFirst().text("run_id");
             assertEquals(202, server.post("/v1/runs/" + runId + "/cancel", "").statusCode());
             events.addAll(stream.readToDone());
@@ -223,8 +225,7 @@ class ToolRunTest {
         var model = new PartScript("tooling", r -> answer("tool_calls", call("w1", "get_weather", "{\"city\":\"Utrecht\"}")));
         try (var server = TestServer.start(model);
              var stream = server.streamRun("{\"input\":\"Weather?\",\"provider\":\"tooling\",\"tools\":[" + CLIENT_TOOL + "]}")) {
-            var events = new ArrayList<Event>();
-            do events.add(stream.nextEvent()); while (!events.getLast().type().equals("tool_call"));
+            var events = untilToolCall(stream);
             String runId = events.getFirst().text("run_id");
             assertEquals(202, server.post("/v1/runs/" + runId + "/agents/assistant/cancel", "").statusCode());
             events.addAll(stream.readToDone());
@@ -269,8 +270,7 @@ class ToolRunTest {
         try (var server = TestServer.start(model)) {
             String session;
             try (var stream = server.streamRun("{\"input\":\"Weather?\",\"provider\":\"tooling\",\"tools\":[" + CLIENT_TOOL + "]}")) {
-                var events = new ArrayList<Event>();
-                do events.add(stream.nextEvent()); while (!events.getLast().type().equals("tool_call"));
+                var events = untilToolCall(stream);
                 session = events.getFirst().text("session_id");
                 assertEquals(202, server.post("/v1/runs/" + events.getFirst().text("run_id") + "/cancel", "").statusCode());
                 assertEquals("cancelled", stream.readToDone().getLast().text("status"));

@@ -132,10 +132,9 @@ public final class Main {
         var accessLog = new AccessLog(log, s.log());
         var metrics = new Metrics();
         var providers = new Providers(available, s.defaultProvider());
-        var workflows = new Workflows(s.workflowsFile() == null ? List.of()
-                : WorkflowFile.load(Path.of(s.workflowsFile()), providers));
-
         var serverTools = ServerTools.builtIn(Clock.systemUTC());
+        var workflows = new Workflows(s.workflowsFile() == null ? List.of()
+                : WorkflowFile.load(Path.of(s.workflowsFile()), providers, serverTools.names()));
         var opened = openStores(s, instance, secrets);
         Stores stores = wrap.apply(opened.stores());
         Peers peers = opened.peers();

@@ -22,8 +22,11 @@ public record ClientTool(ToolSpec spec, ClientCalls calls, Duration timeout) imp
         calls.expect(callId);
     }
 
+    /** Tells a follower (and a person reading curl's output) that the run now waits, and for how long at most. */
     @Override
     public JsonNode call(JsonNode arguments, ToolContext context) throws ToolFailure, InterruptedException {
+        context.progress().accept("waiting for the client's result at POST /v1/runs/{id}/tool_results, at most "
+                + weft.config.Settings.human(timeout));
         return calls.await(context.callId(), spec.name(), timeout);
     }
 }

@@ -56,6 +56,11 @@ public final class DocumentSearch implements Tool {
     }
 
     @Override
+    public boolean usefulWith(List<Document> documents) {
+        return !documents.isEmpty();
+    }
+
+    @Override
     public JsonNode call(JsonNode arguments, ToolContext context) throws ToolFailure, InterruptedException {
         List<Document> documents = context.documents();
         if (documents.isEmpty()) {

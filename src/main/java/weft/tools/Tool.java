@@ -27,6 +27,14 @@ public interface Tool {
         return Executor.SERVER;
     }
 
+    /**
+     * Whether a workflow's agent is offered this tool in a run with these documents. A tool that
+     * could only fail in such a run (a search with nothing to search) would cost the model a step.
+     */
+    default boolean usefulWith(java.util.List<weft.providers.Document> documents) {
+        return true;
+    }
+
     /** Called just before the call is shown to clients, on the agent's thread. */
     default void beforeShown(String callId) {
     }

@@ -1,6 +1,7 @@
 package weft.workflows;
 
 import weft.agents.Toolbox;
+import weft.providers.Document;
 import weft.tools.ClientCalls;
 import weft.tools.ClientTool;
 import weft.tools.ServerTools;
@@ -8,7 +9,6 @@ import weft.tools.Tool;
 import weft.tools.ToolDeclaration;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,20 +42,30 @@ public final class RunTools {
         return settings.maxSteps();
     }
 
-    /** The toolbox of {@code step}; {@code agents} makes the tool for an agent of the workflow. */
-    Toolbox forAgent(Step.Agent step, boolean answers, Function<String, Tool> agents) {
+    /**
+     * The toolbox of {@code step}; {@code agents} makes the tool for an agent of the workflow.
+     * A tool the workflow gives that is of no use with the run's documents is left out; one the
+     * run asked for is always offered, so that using it wrongly gets an error that says why.
+     */
+    Toolbox forAgent(Step.Agent step, boolean answers, List<Document> documents, Function<String, Tool> agents) {
         Map<String, Tool> tools = new LinkedHashMap<>();
-        var declared = new ArrayList<>(step.tools());
-        if (answers) declared.addAll(requested);
-        for (ToolDeclaration d : declared) {
-            Tool tool = switch (d) {
-                case ToolDeclaration.Server s -> server.find(s.name())
-                        .orElseThrow(() -> new IllegalStateException(server.unknown(s.name())));
-                case ToolDeclaration.Function f -> new ClientTool(f.spec(), clientCalls, settings.clientTimeout());
-                case ToolDeclaration.Agent a -> agents.apply(a.name());
-            };
-            tools.putIfAbsent(d.name(), tool); // the workflow's own tool wins over a run's of the same name
+        for (ToolDeclaration d : step.tools()) {
+            Tool tool = tool(d, agents);
+            if (tool.usefulWith(documents)) tools.putIfAbsent(d.name(), tool);
+        }
+        if (answers) {
+            // the workflow's own tool wins over a run's of the same name
+            for (ToolDeclaration d : requested) tools.putIfAbsent(d.name(), tool(d, agents));
         }
         return tools.isEmpty() ? Toolbox.NONE : new Toolbox(List.copyOf(tools.values()));
+    }
+
+    private Tool tool(ToolDeclaration declared, Function<String, Tool> agents) {
+        return switch (declared) {
+            case ToolDeclaration.Server s -> server.find(s.name())
+                    .orElseThrow(() -> new IllegalStateException(server.unknown(s.name())));
+            case ToolDeclaration.Function f -> new ClientTool(f.spec(), clientCalls, settings.clientTimeout());
+            case ToolDeclaration.Agent a -> agents.apply(a.name());
+        };
     }
 }

@@ -1,6 +1,7 @@
 package weft.workflows;
 
 import weft.providers.Providers;
+import weft.tools.ToolDeclaration;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,19 +30,24 @@ final class WorkflowCheck {
 
     private final Workflow workflow;
     private final Providers providers;
+    private final List<String> serverTools;
     /** Every step by name, with the steps that enclose it: the root first, the step itself last. */
     private final Map<String, List<Step>> pathOf = new LinkedHashMap<>();
     /** The steps that set each key, anywhere in the workflow; only used to explain a missing key. */
     private final Map<String, List<Step>> settersOf = new HashMap<>();
 
-    private WorkflowCheck(Workflow workflow, Providers providers) {
+    private WorkflowCheck(Workflow workflow, Providers providers, List<String> serverTools) {
         this.workflow = workflow;
         this.providers = providers;
+        this.serverTools = serverTools;
     }
 
-    /** Throws {@link IllegalArgumentException} naming the workflow, step and field of the first mistake. */
-    static void check(Workflow workflow, Providers providers) {
-        new WorkflowCheck(workflow, providers).run();
+    /**
+     * Throws {@link IllegalArgumentException} naming the workflow, step and field of the first
+     * mistake; {@code serverTools} are the names agents' {@code "tools"} may use.
+     */
+    static void check(Workflow workflow, Providers providers, List<String> serverTools) {
+        new WorkflowCheck(workflow, providers, serverTools).run();
     }
 
     private void run() {
@@ -51,7 +57,13 @@ final class WorkflowCheck {
         }
         // First every step on its own (names, limits, providers), then how the steps fit together.
         fields(workflow.root(), List.of());
+        for (Step.Agent tool : workflow.toolAgents()) {
+            name(tool, List.of(tool));
+            agent(tool, tool);
+            reads(tool, tool.instruction(), Map.of(), false);
+        }
         reservedNames();
+        noToolAgentCallsItself();
         keysAfter(workflow.root(), Map.of());
     }
 
@@ -147,6 +159,51 @@ final class WorkflowCheck {
         if (a.maxTokens() != null && a.maxTokens() < 1) {
             throw bad(step, "max_tokens", "is " + a.maxTokens() + "; use 1 or more, or leave the field out");
         }
+        tools(step, a.tools());
+    }
+
+    /** Each tool once, each a server tool there is or a tool agent of this workflow. */
+    private void tools(Step step, List<ToolDeclaration> tools) {
+        var seen = new java.util.HashSet<String>();
+        for (ToolDeclaration tool : tools) {
+            if (!seen.add(tool.name())) {
+                throw bad(step, "tools", "names '" + tool.name() + "' twice; a model calls a tool by its name, so "
+                        + "names must be unique");
+            }
+            switch (tool) {
+                case ToolDeclaration.Server s when !serverTools.contains(s.name()) -> throw bad(step, "tools",
+                        "names \"" + s.name() + "\", which is not a server tool; the server tools are "
+                                + String.join(", ", serverTools) + ", and {\"agent\": name} calls a tool agent");
+                case ToolDeclaration.Agent t when workflow.toolAgent(t.name()).isEmpty() -> throw bad(step, "tools",
+                        "names agent '" + t.name() + "', which is not one of this workflow's tool_agents"
+                                + (workflow.toolAgents().isEmpty() ? " (it has none); add it to \"tool_agents\""
+                                : " (" + workflow.toolAgents().stream().map(Step.Agent::name).toList() + ")"));
+                default -> { }
+            }
+        }
+    }
+
+    /** A tool agent that could reach itself through its tools would nest without end. */
+    private void noToolAgentCallsItself() {
+        for (Step.Agent start : workflow.toolAgents()) {
+            var route = new ArrayList<String>(List.of(start.name()));
+            if (reaches(start, start.name(), route)) {
+                throw bad(start, "tools", "lets agent '" + start.name() + "' call itself (" + String.join(" → ", route)
+                        + "), which would nest without end; remove one of those tools");
+            }
+        }
+    }
+
+    private boolean reaches(Step.Agent from, String target, List<String> route) {
+        for (ToolDeclaration tool : from.tools()) {
+            if (!(tool instanceof ToolDeclaration.Agent a) || route.size() > workflow.toolAgents().size()) continue;
+            route.add(a.name());
+            if (a.name().equals(target)) return true;
+            var next = workflow.toolAgent(a.name());
+            if (next.isPresent() && reaches(next.get(), target, route)) return true;
+            route.removeLast();
+        }
+        return false;
     }
 
     /** A key later instructions read as {@code {key}}; {@code why} says what it is for when it is missing. */
@@ -245,6 +302,11 @@ final class WorkflowCheck {
     private void reads(Step reader, String instruction, Map<String, Step> known, boolean fanOutCopy) {
         for (String key : Placeholders.keys(instruction)) {
             if (key.equals("input") || known.containsKey(key)) continue;
+            if (workflow.toolAgents().contains(reader)) {
+                throw bad(reader, "instruction", "reads {" + key + "}, but a tool agent may be called at any moment, "
+                        + "before any step has set it; a tool agent reads only {input} (the user's message), and its "
+                        + "caller's question arrives as its message");
+            }
             if (key.equals("item")) {
                 if (fanOutCopy) continue;
                 throw bad(reader, "instruction", "reads {item}, which only the agent of a fan_out step has (it is that "
@@ -300,7 +362,8 @@ final class WorkflowCheck {
     }
 
     private IllegalArgumentException bad(Step step, String field, String what) {
-        return new IllegalArgumentException("workflow '" + workflow.name() + "', step '" + step.name() + "': '" + field
+        String kind = workflow.toolAgents().contains(step) ? "tool agent '" : "step '";
+        return new IllegalArgumentException("workflow '" + workflow.name() + "', " + kind + step.name() + "': '" + field
                 + "' " + what);
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import weft.providers.Providers;
+import weft.tools.ToolDeclaration;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,24 +39,30 @@ public final class WorkflowFile {
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private static final List<String> TYPES = List.of("agent", "sequential", "parallel", "loop", "plan", "fan_out");
     private static final List<String> AGENT_FIELDS =
-            List.of("type", "name", "instruction", "provider", "model", "output_key", "timeout", "max_tokens");
-    /** The agent of a fan_out: no type (it is always an agent), no output_key (the fan_out has it). */
-    private static final List<String> FAN_OUT_AGENT_FIELDS =
-            List.of("name", "instruction", "provider", "model", "timeout", "max_tokens");
+            List.of("type", "name", "instruction", "provider", "model", "output_key", "timeout", "max_tokens", "tools");
+    /**
+     * The agent of a fan_out, and an agent other agents call as a tool: no type (it is always an
+     * agent), no output_key (a fan_out collects its copies' texts; a tool agent's text is its result).
+     */
+    private static final List<String> LONE_AGENT_FIELDS =
+            List.of("name", "instruction", "provider", "model", "timeout", "max_tokens", "tools");
     private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m|h)");
 
     private WorkflowFile() {}
 
-    /** Reads and checks every workflow of {@code file}; throws {@link IllegalArgumentException} at the first mistake. */
-    public static List<Workflow> load(Path file, Providers providers) {
+    /**
+     * Reads and checks every workflow of {@code file}; throws {@link IllegalArgumentException} at
+     * the first mistake. {@code serverTools} are the tool names agents may list.
+     */
+    public static List<Workflow> load(Path file, Providers providers, List<String> serverTools) {
         try {
-            return read(file, providers);
+            return read(file, providers, serverTools);
         } catch (IllegalArgumentException mistake) {
             throw new IllegalArgumentException(file + ": " + mistake.getMessage(), mistake);
         }
     }
 
-    private static List<Workflow> read(Path file, Providers providers) {
+    private static List<Workflow> read(Path file, Providers providers, List<String> serverTools) {
         JsonNode top;
         try {
             top = JSON.readTree(Files.readString(file));
@@ -89,7 +96,7 @@ public final class WorkflowFile {
             if (earlier != null) {
                 throw where.bad("name", "is used by workflows[" + earlier + "] too; workflow names must be unique");
             }
-            WorkflowCheck.check(w, providers);
+            WorkflowCheck.check(w, providers, serverTools);
             workflows.add(w);
         }
         return List.copyOf(workflows);
@@ -102,12 +109,37 @@ public final class WorkflowFile {
         }
         JsonNode name = node.get("name");
         var json = new Obj(node, name != null && name.isTextual() ? "workflow '" + name.asText() + "'" : index);
-        json.onlyFields(List.of("name", "description", "root"), "a workflow");
+        json.onlyFields(List.of("name", "description", "root", "tool_agents"), "a workflow");
         String workflowName = json.text("name", "the name runs ask for with \"workflow\"");
         String description = json.optionalText("description");
         JsonNode root = json.node.get("root");
         if (root == null) throw json.bad("root", "is required: the workflow's top step, e.g. {\"type\": \"sequential\", …}");
-        return new Workflow(workflowName, description == null ? "" : description, step(root, json.where, "the root step"));
+        return new Workflow(workflowName, description == null ? "" : description, step(root, json.where, "the root step"),
+                toolAgents(json));
+    }
+
+    /**
+     * {@code "tool_agents"}: agents outside the step tree that the tree's agents call as tools
+     * ({@code "tools": [{"agent": "fact_checker"}]}), as ADK's {@code AgentTool} wraps an agent.
+     */
+    private static List<Step.Agent> toolAgents(Obj json) {
+        if (!json.node.has("tool_agents")) return List.of();
+        JsonNode array = json.array("tool_agents", "the agents that other agents call as tools");
+        var agents = new ArrayList<Step.Agent>();
+        for (int i = 0; i < array.size(); i++) {
+            Obj agent = named(array.get(i), json.where, "tool_agents[" + i + "]", "a tool agent must be a JSON object "
+                    + "{\"name\", \"instruction\"}");
+            if (agent.node.has("type")) {
+                throw agent.bad("type", "is not used in a tool agent (it is always an agent); remove it");
+            }
+            if (agent.node.has("output_key")) {
+                throw agent.bad("output_key", "cannot be set on a tool agent: its text is the result of the tool call "
+                        + "that asked for it; remove it");
+            }
+            agent.onlyFields(LONE_AGENT_FIELDS, "a tool agent");
+            agents.add(agent(agent));
+        }
+        return agents;
     }
 
     /**
@@ -172,7 +204,35 @@ public final class WorkflowFile {
                 + "output_key of earlier steps");
         return new Step.Agent(json.name(), instruction, json.optionalText("provider"),
                 json.optionalText("model"), json.optionalText("output_key"), json.duration("timeout"),
-                json.integer("max_tokens"));
+                json.integer("max_tokens"), tools(json));
+    }
+
+    /**
+     * An agent's {@code "tools"}: server tools by name ({@code "calculator"}) and tool agents
+     * ({@code {"agent": "fact_checker"}}). Which names exist is {@link WorkflowCheck}'s to say.
+     * Function tools are not for a file: the client that runs them declares them with its run.
+     */
+    private static List<ToolDeclaration> tools(Obj json) {
+        if (!json.node.has("tools")) return List.of();
+        JsonNode array = json.array("tools", "the tools the agent's model may call, e.g. [\"calculator\", "
+                + "{\"agent\": \"fact_checker\"}]");
+        var tools = new ArrayList<ToolDeclaration>();
+        for (int i = 0; i < array.size(); i++) {
+            JsonNode tool = array.get(i);
+            String at = "tools[" + i + "]";
+            if (tool.isTextual() && !tool.asText().isBlank()) {
+                tools.add(new ToolDeclaration.Server(tool.asText()));
+            } else if (tool.isObject() && tool.size() == 1 && tool.path("agent").isTextual()) {
+                tools.add(new ToolDeclaration.Agent(tool.get("agent").asText()));
+            } else if (tool.isObject() && tool.has("type")) {
+                throw json.bad(at, "is " + tool + ": a workflow file names server tools and tool agents only; a "
+                        + "function tool is declared by the client that runs it, in its run's \"tools\"");
+            } else {
+                throw json.bad(at, "is " + tool + "; name a server tool (\"calculator\") or a tool agent "
+                        + "({\"agent\": \"fact_checker\"})");
+            }
+        }
+        return tools;
     }
 
     private static Step.FanOut fanOut(Obj json, String workflow, String name) {
@@ -190,7 +250,7 @@ public final class WorkflowFile {
             throw agent.bad("output_key", "cannot be set on the agent of a fan_out step: the texts of its copies are "
                     + "collected under the output_key of '" + name + "'; move it there");
         }
-        agent.onlyFields(FAN_OUT_AGENT_FIELDS, "the agent of a fan_out step");
+        agent.onlyFields(LONE_AGENT_FIELDS, "the agent of a fan_out step");
         String outputKey = json.text("output_key", "the key the copies' texts are stored under, for later steps");
         return new Step.FanOut(name, over, agent(agent), policy(json, Step.FailurePolicy.BEST_EFFORT), outputKey);
     }

@@ -3,6 +3,7 @@ package weft.workflows;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import weft.tools.ToolDeclaration;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,7 +13,7 @@ import java.util.Locale;
 /**
  * A workflow as JSON, for {@code GET /v1/workflows}. The step tree uses the field names of the
  * workflows file ({@link WorkflowFile}), so a described workflow's {@code name},
- * {@code description} and {@code root} can be pasted into a file; {@code agents} is derived
+ * {@code description}, {@code root} and {@code tool_agents} can be pasted into a file; {@code agents} is derived
  * from the tree and only listed for convenience.
  */
 public final class WorkflowJson {
@@ -25,6 +26,10 @@ public final class WorkflowJson {
         ObjectNode json = NODES.objectNode().put("name", workflow.name()).put("description", workflow.description());
         agents(workflow.root()).forEach(json.putArray("agents")::add);
         json.set("root", step(workflow.root()));
+        if (!workflow.toolAgents().isEmpty()) {
+            ArrayNode tools = json.putArray("tool_agents");
+            workflow.toolAgents().forEach(a -> tools.add(agent(NODES.objectNode(), a)));
+        }
         return json;
     }
 
@@ -77,6 +82,15 @@ public final class WorkflowJson {
         if (a.model() != null) json.put("model", a.model());
         if (a.timeout() != null) json.put("timeout", duration(a.timeout()));
         if (a.maxTokens() != null) json.put("max_tokens", a.maxTokens());
+        if (!a.tools().isEmpty()) {
+            ArrayNode tools = json.putArray("tools");
+            for (ToolDeclaration tool : a.tools()) {
+                switch (tool) {
+                    case ToolDeclaration.Agent agent -> tools.addObject().put("agent", agent.name());
+                    default -> tools.add(tool.name());
+                }
+            }
+        }
         return json;
     }
 

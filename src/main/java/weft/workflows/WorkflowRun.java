@@ -270,7 +270,8 @@ public final class WorkflowRun {
         messages.addAll(extra);
         String model = step.model() != null ? step.model() : inputs.model() != null ? inputs.model() : provider.defaultModel();
         Integer maxTokens = step.maxTokens() != null ? step.maxTokens() : inputs.maxTokens();
-        var toolbox = tools.forAgent(step, workflow.finalAgents().contains(step.name()), agent -> agentTool(agent, step.name(), vars));
+        var toolbox = tools.forAgent(step, workflow.finalAgents().contains(step.name()), inputs.documents(),
+                agent -> agentTool(agent, step.name(), vars));
         var llm = new LlmAgent(step.name(), parent, provider,
                 new ModelRequest(model, instruction, messages, inputs.documents(), maxTokens), toolbox, tools.maxSteps());
         var me = new AgentRun(step.name(), llm, new Transcript(step.name()), new Stopper<>());

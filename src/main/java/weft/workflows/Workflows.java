@@ -1,5 +1,7 @@
 package weft.workflows;
 
+import weft.tools.ToolDeclaration;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -45,7 +47,7 @@ public final class Workflows {
     /**
      * A planner splits the question into subtopics, one researcher per subtopic works on it
      * at once (a failing researcher is left out), and a synthesizer writes the cited answer
-     * from their notes.
+     * from their notes, searching the run's documents as it goes.
      */
     static Workflow research() {
         var planner = new Step.Agent("planner", """
@@ -55,11 +57,13 @@ public final class Workflows {
         var researcher = new Step.Agent("researcher", """
                 You research one subtopic of the user's question and write a few focused paragraphs on it.
                 Subtopic: {item}""", null, null, null, Duration.ofMinutes(3), null);
+        // The documents tool is offered only to a run that has documents (RunTools).
         var synthesizer = new Step.Agent("synthesizer", """
                 You write the final answer to the user's question from the research notes below. \
-                Cite the supplied documents as [n] where they support a statement.
+                Cite the supplied documents as [n] where they support a statement; search them with the \
+                documents tool for what the notes leave open.
                 Research notes:
-                {research}""", null, null, null, null, null);
+                {research}""", null, null, null, null, null, List.of(new ToolDeclaration.Server("documents")));
         return new Workflow("research", "A planner splits the question, researchers work on the parts at once, "
                 + "a synthesizer writes the cited answer.",
                 new Step.Sequential("research", List.of(

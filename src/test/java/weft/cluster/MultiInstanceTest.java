@@ -160,6 +160,37 @@ class MultiInstanceTest {
     }
 
     @Test
+    void aClientToolsResultPostedToAnotherInstanceLetsTheRunGoOnAndEveryInstanceShowsWhatItWaitsFor() {
+        String tool = "{\"type\":\"function\",\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\","
+                + "\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}";
+        String runId = background(a, "\"input\":\"What is the weather in Utrecht?\",\"tools\":[" + tool + "]");
+        try (SseStream s = follow(b, runId, 0)) {
+            Event call;
+            do {
+                call = s.nextEvent();
+            } while (!call.type().equals("tool_call"));
+            assertEquals("client", call.text("executor"));
+            assertEquals("Utrecht", call.data().path("arguments").path("city").asText());
+            String callId = call.text("call_id");
+            JsonNode waiting = json(get(c, "/v1/runs/" + runId)).get("waiting_for");
+            assertEquals(callId, waiting.get(0).get("call_id").asText(), "C reads what A's run waits for");
+
+            var posted = post(c, "/v1/runs/" + runId + "/tool_results",
+                    "{\"results\":[{\"call_id\":\"" + callId + "\",\"result\":{\"sky\":\"clear\",\"celsius\":14}}]}");
+            assertEquals(202, posted.statusCode(), posted.body());
+            var twice = post(b, "/v1/runs/" + runId + "/tool_results",
+                    "{\"results\":[{\"call_id\":\"" + callId + "\",\"result\":1}]}");
+            assertEquals(409, twice.statusCode(), "answered already, whichever instance is asked: " + twice.body());
+
+            var rest = s.readToDone();
+            Event result = rest.stream().filter(e -> e.type().equals("tool_result")).findFirst().orElseThrow();
+            assertEquals("clear", result.data().path("result").path("sky").asText());
+            assertEquals("completed", rest.getLast().text("status"));
+            assertTrue(rest.getLast().text("output").contains("clear"), rest.getLast().text("output"));
+        }
+    }
+
+    @Test
     void aSessionGoesOnOnAnotherInstance() {
         var first = json(post(a, "/v1/runs", "{\"input\":\"first question\",\"stream\":false,\"max_tokens\":8}"));
         String session = first.get("session_id").asText();

@@ -36,7 +36,7 @@ class WorkflowsEndpointTest {
         var response = server.get("/v1/workflows");
         assertEquals(200, response.statusCode());
         JsonNode json = TestServer.json(response);
-        assertEquals(List.of("chat", "research", "review", "compare"), names(json.get("workflows"), "name"));
+        assertEquals(List.of("chat", "research", "review", "compare", "fact-check"), names(json.get("workflows"), "name"));
         assertTrue(names(json.get("providers"), null).contains("demo"), json.toString());
 
         JsonNode chat = json.get("workflows").get(0);

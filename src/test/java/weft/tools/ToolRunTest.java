@@ -111,7 +111,13 @@ class ToolRunTest {
                 assertEquals(409, again.statusCode(), again.body());
                 events.addAll(stream.readToDone());
             }
+            Event progress = of(events, "tool_progress").getFirst();
+            assertEquals("w1", progress.text("call_id"));
+            assertEquals("assistant", progress.text("agent"));
+            assertTrue(progress.text("message").startsWith("waiting for the client's result"), progress.text("message"));
             Event result = of(events, "tool_result").getFirst();
+            assertTrue(events.indexOf(events.stream().filter(e -> e.type().equals("tool_call")).findFirst().orElseThrow())
+                    < events.indexOf(progress) && events.indexOf(progress) < events.indexOf(result), "call, progress, result");
             assertEquals("clear", result.data().path("result").path("sky").asText());
             assertEquals("Sunny, says {\"sky\":\"clear\"}", events.getLast().text("output"));
             String runId = events.getFirst().text("run_id");

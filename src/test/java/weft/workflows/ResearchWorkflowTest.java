@@ -291,6 +291,26 @@ class ResearchWorkflowTest {
     }
 
     @Test
+    void theSynthesizerSearchesTheRunsDocumentsAndIsNotOfferedTheSearchWithoutThem() {
+        try (TestServer server = TestServer.start()) {
+            var body = research("How does the retry guide say reconnecting clients resume?").put("provider", "demo");
+            body.putArray("documents").addObject().put("id", "doc-retry").put("title", "Retry guide")
+                    .put("text", "Reconnecting clients resume with Last-Event-ID and miss nothing.");
+            var events = runToDone(server, body);
+            assertEquals("completed", events.getLast().text("status"), ofType(events, "error").toString());
+            var calls = ofType(events, "tool_call");
+            assertEquals(List.of("synthesizer"), calls.stream().map(e -> e.text("agent")).toList(), "only the synthesizer searches");
+            assertEquals("documents", calls.getFirst().text("name"));
+            var result = ofType(events, "tool_result").getFirst();
+            assertTrue(result.data().path("result").toString().contains("[1]"), "passages carry their marker: " + result.data());
+
+            var without = runToDone(server, research("How do reconnecting clients resume?").put("provider", "demo"));
+            assertEquals("completed", without.getLast().text("status"));
+            assertEquals(List.of(), ofType(without, "tool_call"), "no documents, no search offered");
+        }
+    }
+
+    @Test
     void badPlanIsAskedForAgainOnceWithTheParseErrorInTheLastUserMessage() {
         var plannerCalls = new AtomicInteger();
         var script = ScriptedProvider.of("script", Roles.research(

@@ -6,6 +6,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import weft.providers.DemoProvider;
 import weft.providers.Providers;
+import weft.tools.ServerTools;
+import weft.tools.ToolDeclaration;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WorkflowFileTest {
     private static final Path FIXTURES = Path.of("test-fixtures/workflows");
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> SERVER_TOOLS = ServerTools.builtIn(java.time.Clock.systemUTC()).names();
     private final Providers providers = new Providers(List.of(new DemoProvider(Duration.ZERO, 0)), null);
 
     @TempDir
@@ -34,8 +37,8 @@ class WorkflowFileTest {
 
     @Test
     void theExampleLoadsIntoItsStepTree() {
-        List<Workflow> workflows = WorkflowFile.load(FIXTURES.resolve("example.json"), providers);
-        assertEquals(List.of("review", "compare"), workflows.stream().map(Workflow::name).toList());
+        List<Workflow> workflows = WorkflowFile.load(FIXTURES.resolve("example.json"), providers, SERVER_TOOLS);
+        assertEquals(List.of("review", "compare", "fact-check"), workflows.stream().map(Workflow::name).toList());
 
         var review = (Step.Sequential) workflows.get(0).root();
         var writer = (Step.Agent) review.steps().get(0);
@@ -54,6 +57,96 @@ class WorkflowFileTest {
         assertEquals(Step.FailurePolicy.BEST_EFFORT, views.onFailure());
         assertEquals(List.of("optimist", "skeptic"), views.steps().stream().map(Step::name).toList());
         assertEquals("summarizer", compare.steps().get(1).name());
+
+        var factCheck = workflows.get(2);
+        assertEquals(List.of(new ToolDeclaration.Agent("fact_checker"), new ToolDeclaration.Server("calculator")),
+                ((Step.Agent) factCheck.root()).tools());
+        var checker = factCheck.toolAgent("fact_checker").orElseThrow();
+        assertEquals(Duration.ofSeconds(60), checker.timeout());
+        assertEquals(List.of(), checker.tools());
+    }
+
+    // ---- tools and tool agents ----
+
+    @Test
+    void anAgentsToolsAreServerToolsByNameAndToolAgentsByObject() throws IOException {
+        Workflow w = load(file("""
+                {"workflows": [{"name": "w", "root": {"type": "sequential", "name": "main", "steps": [
+                  {"type": "agent", "name": "a", "instruction": "hi", "tools": ["clock", {"agent": "helper"}]},
+                  {"type": "plan", "name": "planner", "instruction": "plan", "output_key": "plan", "tools": ["documents"]},
+                  {"type": "fan_out", "name": "many", "over": "plan", "output_key": "notes",
+                   "agent": {"name": "worker", "instruction": "Do {item}", "tools": ["calculator"]}}]},
+                 "tool_agents": [{"name": "helper", "instruction": "Help with {input}", "tools": [{"agent": "expert"}]},
+                                 {"name": "expert", "instruction": "Know things", "tools": ["calculator"]}]}]}""")).getFirst();
+        var steps = ((Step.Sequential) w.root()).steps();
+        assertEquals(List.of(new ToolDeclaration.Server("clock"), new ToolDeclaration.Agent("helper")),
+                ((Step.Agent) steps.get(0)).tools());
+        assertEquals(List.of(new ToolDeclaration.Server("documents")), ((Step.Plan) steps.get(1)).agent().tools());
+        assertEquals(List.of(new ToolDeclaration.Server("calculator")), ((Step.FanOut) steps.get(2)).template().tools());
+        assertEquals(List.of("helper", "expert"), w.toolAgents().stream().map(Step.Agent::name).toList());
+        assertEquals(List.of(new ToolDeclaration.Agent("expert")), w.toolAgent("helper").orElseThrow().tools());
+    }
+
+    @Test
+    void anUnknownServerToolListsTheServerTools() {
+        assertNames(failure(one("{\"type\": \"agent\", \"name\": \"a\", \"instruction\": \"hi\", \"tools\": [\"calculater\"]}")),
+                "workflow 'w'", "step 'a'", "'tools'", "\"calculater\"", "not a server tool", "calculator, clock, documents");
+    }
+
+    @Test
+    void aToolAgentThatIsNotDeclaredIsAMistake() {
+        assertNames(failure(one("{\"type\": \"agent\", \"name\": \"a\", \"instruction\": \"hi\", \"tools\": [{\"agent\": \"ghost\"}]}")),
+                "step 'a'", "'tools'", "agent 'ghost'", "not one of this workflow's tool_agents", "add it to \"tool_agents\"");
+    }
+
+    @Test
+    void aToolNamedTwiceIsAMistake() {
+        assertNames(failure(one("{\"type\": \"agent\", \"name\": \"a\", \"instruction\": \"hi\", \"tools\": [\"clock\", \"clock\"]}")),
+                "step 'a'", "'tools'", "'clock' twice");
+    }
+
+    @Test
+    void aFunctionToolOrAnythingElseInToolsIsRefusedWithWhatToWrite() {
+        assertNames(failure(one("{\"type\": \"agent\", \"name\": \"a\", \"instruction\": \"hi\", \"tools\": "
+                        + "[{\"type\": \"function\", \"name\": \"f\"}]}")),
+                "step 'a'", "'tools[0]'", "declared by the client that runs it");
+        assertNames(failure(one("{\"type\": \"agent\", \"name\": \"a\", \"instruction\": \"hi\", \"tools\": [\"clock\", 7]}")),
+                "step 'a'", "'tools[1]'", "is 7", "{\"agent\": \"fact_checker\"}");
+        assertNames(failure(one("{\"type\": \"agent\", \"name\": \"a\", \"instruction\": \"hi\", \"tools\": \"clock\"}")),
+                "step 'a'", "'tools' must be a JSON array");
+    }
+
+    @Test
+    void aToolAgentHasNoTypeNoOutputKeyAndANameOfItsOwn() {
+        String agent = "{\"type\": \"agent\", \"name\": \"a\", \"instruction\": \"hi\", \"tools\": [{\"agent\": \"helper\"}]}";
+        assertNames(failure(withToolAgents(agent, "{\"name\": \"helper\", \"instruction\": \"x\", \"output_key\": \"k\"}")),
+                "workflow 'w'", "'output_key'", "its text is the result");
+        assertNames(failure(withToolAgents(agent, "{\"type\": \"agent\", \"name\": \"helper\", \"instruction\": \"x\"}")),
+                "'type'", "always an agent");
+        assertNames(failure(withToolAgents(agent, "{\"name\": \"helper\", \"instruction\": \"x\", \"tols\": []}")),
+                "unknown field 'tols'", "did you mean \"tools\"");
+        assertNames(failure(withToolAgents(agent.replace("helper", "a"), "{\"name\": \"a\", \"instruction\": \"x\"}")),
+                "tool agent 'a'", "'name'", "used by another step");
+    }
+
+    @Test
+    void aToolAgentReadsOnlyTheInput() {
+        String root = sequential("{\"type\": \"agent\", \"name\": \"writer\", \"instruction\": \"hi\", \"output_key\": \"draft\"}",
+                "{\"type\": \"agent\", \"name\": \"a\", \"instruction\": \"hi\", \"tools\": [{\"agent\": \"helper\"}]}");
+        assertNames(failure(withToolAgents(root, "{\"name\": \"helper\", \"instruction\": \"Check {draft}\"}")),
+                "tool agent 'helper'", "'instruction' reads {draft}", "reads only {input}");
+        load(withToolAgents(root, "{\"name\": \"helper\", \"instruction\": \"About {input}\"}"));
+    }
+
+    @Test
+    void toolAgentsThatCallEachOtherInACircleAreRefused() {
+        String agent = "{\"type\": \"agent\", \"name\": \"a\", \"instruction\": \"hi\", \"tools\": [{\"agent\": \"ping\"}]}";
+        assertNames(failure(withToolAgents(agent,
+                        "{\"name\": \"ping\", \"instruction\": \"x\", \"tools\": [{\"agent\": \"pong\"}]}",
+                        "{\"name\": \"pong\", \"instruction\": \"x\", \"tools\": [\"clock\", {\"agent\": \"ping\"}]}")),
+                "tool agent 'ping'", "'tools'", "call itself (ping → pong → ping)");
+        assertNames(failure(withToolAgents(agent, "{\"name\": \"ping\", \"instruction\": \"x\", \"tools\": [{\"agent\": \"ping\"}]}")),
+                "call itself (ping → ping)");
     }
 
     @Test
@@ -79,7 +172,7 @@ class WorkflowFileTest {
 
     @Test
     void aDescribedWorkflowLoadsBackUnchanged() throws IOException {
-        List<Workflow> original = WorkflowFile.load(FIXTURES.resolve("example.json"), providers);
+        List<Workflow> original = WorkflowFile.load(FIXTURES.resolve("example.json"), providers, SERVER_TOOLS);
         var file = JSON.createObjectNode();
         var list = file.putArray("workflows");
         for (Workflow w : original) {
@@ -89,12 +182,12 @@ class WorkflowFileTest {
         }
         Path copy = dir.resolve("described.json");
         Files.writeString(copy, JSON.writeValueAsString(file));
-        assertEquals(original, WorkflowFile.load(copy, providers));
+        assertEquals(original, WorkflowFile.load(copy, providers, SERVER_TOOLS));
     }
 
     @Test
     void describeListsAgentsInExecutionOrder() {
-        List<Workflow> example = WorkflowFile.load(FIXTURES.resolve("example.json"), providers);
+        List<Workflow> example = WorkflowFile.load(FIXTURES.resolve("example.json"), providers, SERVER_TOOLS);
         assertEquals("[\"writer\",\"critic\",\"editor\"]", WorkflowJson.describe(example.get(0)).get("agents").toString());
         ObjectNode research = WorkflowJson.describe(Workflows.research());
         assertEquals("[\"planner\",\"researcher-*\",\"synthesizer\"]", research.get("agents").toString());
@@ -107,9 +200,9 @@ class WorkflowFileTest {
 
     @Test
     void theBuiltInWorkflowsPassTheCheck() {
-        WorkflowCheck.check(Workflows.chat(), providers);
-        WorkflowCheck.check(Workflows.research(), providers);
-        new Workflows(List.of()).all().forEach(w -> WorkflowCheck.check(w, providers));
+        WorkflowCheck.check(Workflows.chat(), providers, SERVER_TOOLS);
+        WorkflowCheck.check(Workflows.research(), providers, SERVER_TOOLS);
+        new Workflows(List.of()).all().forEach(w -> WorkflowCheck.check(w, providers, SERVER_TOOLS));
     }
 
     // ---- the file's shape ----
@@ -355,6 +448,12 @@ class WorkflowFileTest {
         return file("{\"workflows\": [{\"name\": \"w\", \"description\": \"test\", \"root\": " + root + "}]}");
     }
 
+    /** A file with one workflow, {@code w}, whose root is {@code root}, with these tool agents. */
+    private Path withToolAgents(String root, String... agents) {
+        return file("{\"workflows\": [{\"name\": \"w\", \"root\": " + root + ", \"tool_agents\": ["
+                + String.join(", ", agents) + "]}]}");
+    }
+
     private Path file(String json) {
         try {
             return Files.writeString(dir.resolve("workflows.json"), json);
@@ -364,7 +463,7 @@ class WorkflowFileTest {
     }
 
     private List<Workflow> load(Path file) {
-        return WorkflowFile.load(file, providers);
+        return WorkflowFile.load(file, providers, SERVER_TOOLS);
     }
 
     private String failure(Path file) {

@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Anthropic's Messages API, streamed: {@code POST {base}/v1/messages} with {@code "stream": true}.
@@ -21,9 +22,17 @@ import java.util.Set;
  * {@code message_start} (the message's id, model and the input usage), then for each content
  * block {@code content_block_start}, {@code content_block_delta}s and {@code content_block_stop},
  * then {@code message_delta} (the stop reason and the usage so far) and {@code message_stop}.
- * Only {@code text_delta}s are the answer: thinking, signatures and tool input are other block
- * types, which Weft does not show. {@code ping}s keep the connection busy, and an {@code error}
- * event (most often {@code overloaded_error}) can arrive after text has streamed.
+ * {@code text_delta}s are the answer's text. A {@code tool_use} block is a call: its
+ * {@code input_json_delta}s are pieces of the arguments' JSON, cut anywhere, and blocks are
+ * written one after another, each named by its {@code index} (a text block may come first).
+ * Thinking, signatures and server-side tool blocks are not shown. {@code ping}s keep the
+ * connection busy, and an {@code error} event (most often {@code overloaded_error}) can arrive
+ * after text has streamed.
+ *
+ * <p>Anthropic holds a conversation to a stricter shape than OpenAI: the results of an
+ * assistant turn's calls must all be in the very next user message, before anything else in
+ * it, so Weft's one message per result becomes one {@code user} message of
+ * {@code tool_result} blocks (see {@link #alternating}).
  *
  * <p>A call that fails part-way throws, and an exception carries no usage, so the run reports
  * an estimate ({@code "estimated": true}) even when Anthropic had sent running totals: those
@@ -109,9 +118,16 @@ public final class AnthropicProvider implements Provider {
         String system = request.systemWithSources();
         if (system != null) body.put("system", system);
         ArrayNode messages = body.putArray("messages");
-        for (ChatMessage m : alternating(request.messages())) {
-            messages.addObject().put("role", m.role() == ChatMessage.Role.USER ? "user" : "assistant")
-                    .put("content", m.content());
+        for (Turn turn : alternating(request.messages())) messages.add(turn.json());
+        if (!request.tools().isEmpty()) {
+            ArrayNode tools = body.putArray("tools");
+            for (ToolSpec spec : request.tools()) {
+                ObjectNode tool = tools.addObject().put("name", spec.name());
+                if (spec.description() != null) tool.put("description", spec.description());
+                // Anthropic requires a schema even for a tool that takes nothing.
+                if (spec.parameters() != null) tool.set("input_schema", spec.parameters());
+                else tool.putObject("input_schema").put("type", "object");
+            }
         }
         return body;
     }
@@ -124,31 +140,113 @@ public final class AnthropicProvider implements Provider {
      * the first user turn (history cannot start that way, but a request could) is dropped: there
      * is no question it answers. The last message, the user's new input, is always kept, so that
      * an empty input gets Anthropic's own 400 rather than a silently different conversation.
+     *
+     * <p>Tool results are the user's side of the conversation: the results that follow an
+     * assistant turn merge into one user turn, and a user message right after them (the answer
+     * in between failed before its first token) joins that turn as text after the results. A
+     * result is never left out, however empty: Anthropic refuses a {@code tool_use} whose
+     * result is missing from the next message.
      */
-    static List<ChatMessage> alternating(List<ChatMessage> messages) {
-        var result = new ArrayList<ChatMessage>();
+    static List<Turn> alternating(List<ChatMessage> messages) {
+        var result = new ArrayList<Turn>();
         for (int i = 0; i < messages.size(); i++) {
             ChatMessage m = messages.get(i);
             boolean last = i == messages.size() - 1;
-            if (!last && (m.content() == null || m.content().isBlank())) continue;
-            if (result.isEmpty() && m.role() != ChatMessage.Role.USER) continue;
-            ChatMessage previous = result.isEmpty() ? null : result.getLast();
-            if (previous != null && previous.role() == m.role()) {
-                String joined = m.content() == null || m.content().isBlank() ? previous.content()
-                        : previous.content() + "\n\n" + m.content();
-                result.set(result.size() - 1, new ChatMessage(m.role(), joined));
+            boolean empty = m.role() != ChatMessage.Role.TOOL && m.toolCalls().isEmpty() && m.content().isBlank();
+            if (!last && empty) continue;
+            Turn turn = Turn.of(m);
+            if (result.isEmpty() && turn.role() != ChatMessage.Role.USER) continue;
+            if (!result.isEmpty() && result.getLast().role() == turn.role()) {
+                result.set(result.size() - 1, result.getLast().and(turn));
             } else {
-                result.add(new ChatMessage(m.role(), m.content() == null ? "" : m.content()));
+                result.add(turn);
             }
         }
         return result;
     }
 
+    /**
+     * One message as Anthropic takes it: a role ({@link ChatMessage.Role#USER} or
+     * {@link ChatMessage.Role#ASSISTANT}), its text, and the calls an assistant turn made or the
+     * results a user turn carries back.
+     */
+    record Turn(ChatMessage.Role role, String text, List<ToolCall> calls, List<ToolResult> results) {
+        Turn {
+            calls = List.copyOf(calls);
+            results = List.copyOf(results);
+        }
+
+        /** A turn of plain text. */
+        static Turn text(ChatMessage.Role role, String text) {
+            return new Turn(role, text, List.of(), List.of());
+        }
+
+        static Turn of(ChatMessage m) {
+            if (m.role() == ChatMessage.Role.TOOL) return new Turn(ChatMessage.Role.USER, "", List.of(), List.of(m.result()));
+            return new Turn(m.role(), m.content(), m.toolCalls(), List.of());
+        }
+
+        /** This turn and the next one of the same role, as one. */
+        Turn and(Turn next) {
+            String joined = next.text.isBlank() ? text : text.isBlank() ? next.text : text + "\n\n" + next.text;
+            var allCalls = new ArrayList<>(calls);
+            allCalls.addAll(next.calls);
+            var allResults = new ArrayList<>(results);
+            allResults.addAll(next.results);
+            return new Turn(role, joined, allCalls, allResults);
+        }
+
+        /**
+         * A plain-text turn as a string, as Anthropic's own examples write it; one with calls or
+         * results as a list of blocks. Results come first, as Anthropic requires of a user turn;
+         * an assistant turn's calls come after its text, as the model wrote them. A turn has
+         * only one of the two, so one order serves both.
+         */
+        ObjectNode json() {
+            ObjectNode out = JSON.createObjectNode().put("role", role == ChatMessage.Role.USER ? "user" : "assistant");
+            if (calls.isEmpty() && results.isEmpty()) return out.put("content", text);
+            ArrayNode content = out.putArray("content");
+            for (ToolResult r : results) {
+                ObjectNode block = content.addObject().put("type", "tool_result").put("tool_use_id", r.callId())
+                        .put("content", r.content() == null ? "" : r.content());
+                if (r.error()) block.put("is_error", true);
+            }
+            // Anthropic refuses a text block without visible text.
+            if (!text.isBlank()) content.addObject().put("type", "text").put("text", text);
+            for (ToolCall c : calls) {
+                content.addObject().put("type", "tool_use").put("id", c.id()).put("name", c.name()).set("input", input(c.arguments()));
+            }
+            return out;
+        }
+
+        /**
+         * The call's arguments as the object Anthropic takes back. Arguments the model wrote
+         * that are not a JSON object (its tool already answered them with an error) go back as
+         * {@code {}}: as text they would make Anthropic refuse the whole conversation.
+         */
+        private static JsonNode input(String arguments) {
+            try {
+                JsonNode parsed = arguments == null ? null : JSON.readTree(arguments);
+                if (parsed != null && parsed.isObject()) return parsed;
+            } catch (JsonProcessingException notJson) {
+                // as below
+            }
+            return JSON.createObjectNode();
+        }
+    }
 
     /** Everything the model read, for estimating input tokens when Anthropic reports none. */
-    private static String promptText(ObjectNode body) {
+    static String promptText(ObjectNode body) {
         var text = new StringBuilder(body.path("system").asText(""));
-        body.path("messages").forEach(m -> text.append('\n').append(m.path("content").asText()));
+        body.path("messages").forEach(m -> {
+            JsonNode content = m.path("content");
+            if (content.isTextual()) text.append('\n').append(content.asText());
+            content.forEach(block -> text.append('\n').append(switch (block.path("type").asText("")) {
+                case "tool_use" -> block.path("input").toString();
+                case "tool_result" -> block.path("content").asText("");
+                default -> block.path("text").asText("");
+            }));
+        });
         return text.toString();
     }
 
@@ -156,6 +254,9 @@ public final class AnthropicProvider implements Provider {
     private static final class Answer implements ProviderHttp.EventHandler {
         private final PartSink sink;
         private final StringBuilder text = new StringBuilder();
+        private final StringBuilder arguments = new StringBuilder();
+        /** The tool_use blocks not yet stopped, by block index: their deltas and stops name only the index. */
+        private final TreeMap<Integer, ToolUse> calls = new TreeMap<>();
         private String stopReason;
         // Each usage figure is a running total, so the latest value of each is the answer's.
         // Newer API versions repeat the input figures in message_delta; older ones send them only
@@ -185,14 +286,26 @@ public final class AnthropicProvider implements Provider {
             switch (type) {
                 case "message_start" -> usage(json.path("message").path("usage"));
                 case "content_block_start" -> {
-                    // A text block starts empty in practice; should it ever carry text, that is answer too.
                     JsonNode block = json.path("content_block");
-                    if (block.path("type").asText("").equals("text")) text(block.path("text"));
+                    switch (block.path("type").asText("")) {
+                        // A text block starts empty in practice; should it ever carry text, that is answer too.
+                        case "text" -> text(block.path("text"));
+                        // Only "tool_use" is a call for Weft to run: server_tool_use and the like Anthropic runs itself.
+                        case "tool_use" -> startCall(json.path("index").asInt(), block);
+                        default -> { }
+                    }
                 }
                 case "content_block_delta" -> {
                     JsonNode delta = json.path("delta");
-                    // thinking_delta, signature_delta, input_json_delta, citations_delta …: not the answer.
-                    if (delta.path("type").asText("").equals("text_delta")) text(delta.path("text"));
+                    switch (delta.path("type").asText("")) {
+                        case "text_delta" -> text(delta.path("text"));
+                        case "input_json_delta" -> callArguments(json.path("index").asInt(), delta.path("partial_json"));
+                        default -> { } // thinking_delta, signature_delta, citations_delta …: not the answer
+                    }
+                }
+                case "content_block_stop" -> {
+                    ToolUse call = calls.remove(json.path("index").asInt());
+                    if (call != null) endCall(call);
                 }
                 case "message_delta" -> {
                     usage(json.path("usage"));
@@ -204,7 +317,7 @@ public final class AnthropicProvider implements Provider {
                     return false;
                 }
                 case "error" -> throw streamError(json.path("error"));
-                default -> { } // content_block_stop, ping, or a new type in a stream without event names
+                default -> { } // ping, or a new type in a stream without event names
             }
             return true;
         }
@@ -214,6 +327,38 @@ public final class AnthropicProvider implements Provider {
             String s = piece.asText();
             text.append(s);
             sink.accept(new Part.Text(s));
+        }
+
+        private void startCall(int index, JsonNode block) {
+            // A server that only imitates Anthropic may send no id; the result must still name its call.
+            String id = block.path("id").asText("");
+            if (id.isEmpty()) id = "toolu_" + index;
+            calls.put(index, new ToolUse(id, block.path("input")));
+            sink.accept(new Part.ToolCallStart(id, block.path("name").asText("")));
+        }
+
+        private void callArguments(int index, JsonNode piece) {
+            ToolUse call = calls.get(index);
+            // Empty pieces are common (Anthropic often begins with one) and say nothing.
+            if (call == null || !piece.isTextual() || piece.asText().isEmpty()) return;
+            call.written = true;
+            arguments.append(piece.asText());
+            sink.accept(new Part.ToolCallArguments(call.id, piece.asText()));
+        }
+
+        /**
+         * A call that takes no arguments streams no piece of them, or only empty ones, and
+         * joined they would be "": no JSON at all, which a client joining the pieces could not
+         * parse. Its arguments are then the {@code input} its block started with: {@code {}}
+         * from Anthropic, or the whole input from a server that sends it there rather than in pieces.
+         */
+        private void endCall(ToolUse call) {
+            if (!call.written) {
+                String whole = call.input.isObject() && !call.input.isEmpty() ? call.input.toString() : "{}";
+                arguments.append(whole);
+                sink.accept(new Part.ToolCallArguments(call.id, whole));
+            }
+            sink.accept(new Part.ToolCallEnd(call.id));
         }
 
         private void usage(JsonNode usage) {
@@ -234,9 +379,13 @@ public final class AnthropicProvider implements Provider {
          * {@code promptTokenCount} are, so the three are added.
          */
         Part.Finish finish(String prompt) {
+            // Every call ends before the answer does, even one whose block never said it stopped.
+            calls.values().forEach(this::endCall);
+            calls.clear();
             Usage usage = usageReported
                     ? new Usage(inputTokens + cacheCreationTokens + cacheReadTokens, outputTokens, false)
-                    : new Usage(Usage.estimateTokens(prompt), Usage.estimateTokens(text.toString()), true);
+                    : new Usage(Usage.estimateTokens(prompt),
+                            Usage.estimateTokens(text.toString()) + Usage.estimateTokens(arguments.toString()), true);
             return new Part.Finish(stopReason, usage);
         }
 
@@ -258,6 +407,18 @@ public final class AnthropicProvider implements Provider {
             }
             throw new ProviderException(ProviderException.Kind.PROTOCOL,
                     "anthropic sent an event that is not a JSON object: " + quote(data));
+        }
+    }
+
+    /** A tool_use block under way: its id, the input it started with, and whether any argument piece came. */
+    private static final class ToolUse {
+        final String id;
+        final JsonNode input;
+        boolean written;
+
+        ToolUse(String id, JsonNode input) {
+            this.id = id;
+            this.input = input;
         }
     }
 

@@ -287,7 +287,9 @@ class AnthropicProviderTest {
                 ChatMessage.assistant(""), ChatMessage.assistant("Yes."), ChatMessage.assistant("  "),
                 ChatMessage.user("Good")));
 
-        assertEquals(List.of(ChatMessage.user("Hi\n\nAre you there?"), ChatMessage.assistant("Yes."), ChatMessage.user("Good")), sent);
+        assertEquals(List.of(AnthropicProvider.Turn.text(ChatMessage.Role.USER, "Hi\n\nAre you there?"),
+                AnthropicProvider.Turn.text(ChatMessage.Role.ASSISTANT, "Yes."),
+                AnthropicProvider.Turn.text(ChatMessage.Role.USER, "Good")), sent);
     }
 
     @Test

@@ -6,23 +6,17 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import weft.sse.SseEvent;
-import weft.sse.SseParser;
 import weft.testing.MockProvider;
 import weft.testing.MockProvider.Chunking;
 import weft.testing.MockProvider.Reply;
 import weft.testing.TestServer;
+import weft.testing.Wire;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -78,7 +72,7 @@ class OpenAiToolCallTest {
 
     @Test
     void oneCallCutInsideEveryEscapeAndMultiByteCharacterJoinsToTheArgumentsAsWritten() throws Exception {
-        int[] cuts = awkwardOffsets(fixtureBytes(ONE_CALL));
+        int[] cuts = Wire.insideEscapesAndCharacters(Wire.fixture(ONE_CALL));
         mock.enqueue(Reply.fixture(ONE_CALL).splitAt(cuts));
 
         var completion = provider.complete(request(), part -> { });
@@ -91,7 +85,7 @@ class OpenAiToolCallTest {
 
     @Test
     void oneCallCutInsideEveryEscapeAndMultiByteCharacterStreamsTheSamePartsInOrder() throws Exception {
-        mock.enqueue(Reply.fixture(ONE_CALL).splitAt(awkwardOffsets(fixtureBytes(ONE_CALL))));
+        mock.enqueue(Reply.fixture(ONE_CALL).splitAt(Wire.insideEscapesAndCharacters(Wire.fixture(ONE_CALL))));
 
         assertEquals(oneCallParts(), stream(request()));
     }
@@ -125,7 +119,7 @@ class OpenAiToolCallTest {
 
     @Test
     void interleavedCallsCutInsideEveryEscapeAndMultiByteCharacterGiveTheSameParts() throws Exception {
-        mock.enqueue(Reply.fixture(TWO_CALLS).splitAt(awkwardOffsets(fixtureBytes(TWO_CALLS))));
+        mock.enqueue(Reply.fixture(TWO_CALLS).splitAt(Wire.insideEscapesAndCharacters(Wire.fixture(TWO_CALLS))));
 
         assertEquals(twoCallsParts(), stream(request()));
     }
@@ -238,28 +232,11 @@ class OpenAiToolCallTest {
         return parts;
     }
 
-    /**
-     * Byte offsets inside every escape on the wire (after each backslash, and everywhere within
-     * the escaped {@code \\u00e9} the arguments carry) and inside every multi-byte UTF-8 character.
-     */
-    private static int[] awkwardOffsets(byte[] wire) {
-        String text = new String(wire, StandardCharsets.ISO_8859_1); // one char a byte: indexes are byte offsets
-        var inUnicodeEscapes = new java.util.HashSet<Integer>();
-        for (int at = text.indexOf("\\\\u00"); at >= 0; at = text.indexOf("\\\\u00", at + 1)) {
-            for (int i = at + 1; i < at + 7; i++) inUnicodeEscapes.add(i);
-        }
-        int[] cuts = IntStream.range(1, wire.length)
-                .filter(i -> wire[i - 1] == '\\' || (wire[i] & 0xC0) == 0x80 || inUnicodeEscapes.contains(i)).toArray();
-        assertTrue(IntStream.of(cuts).anyMatch(i -> (wire[i] & 0xC0) == 0x80), "the fixture should hold multi-byte characters");
-        assertTrue(IntStream.of(cuts).filter(i -> wire[i - 1] == '\\').count() >= 10, "the fixture should be full of escapes");
-        return cuts;
-    }
-
     /** Each call's {@code arguments} fragments as a client of OpenAI reads them, by call id, in order. */
     private static Map<String, List<String>> fixtureArguments(String name) {
         var idsByIndex = new LinkedHashMap<Integer, String>();
         var fragments = new LinkedHashMap<String, List<String>>();
-        for (JsonNode chunk : chunks(fixtureBytes(name))) {
+        for (JsonNode chunk : Wire.data(Wire.fixture(name))) {
             for (JsonNode call : chunk.path("choices").path(0).path("delta").path("tool_calls")) {
                 String id = idsByIndex.computeIfAbsent(call.get("index").asInt(), i -> call.get("id").asText());
                 String arguments = call.path("function").path("arguments").asText("");
@@ -267,30 +244,5 @@ class OpenAiToolCallTest {
             }
         }
         return fragments;
-    }
-
-    private static byte[] fixtureBytes(String name) {
-        try {
-            return Files.readAllBytes(MockProvider.FIXTURES.resolve(name));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static List<JsonNode> chunks(byte[] wire) {
-        var chunks = new ArrayList<JsonNode>();
-        try {
-            SseParser.parse(new ByteArrayInputStream(wire), (SseEvent event) -> {
-                if (event.data().equals("[DONE]")) return;
-                try {
-                    chunks.add(TestServer.JSON.readTree(event.data()));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return chunks;
     }
 }

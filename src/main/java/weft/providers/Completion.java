@@ -18,6 +18,7 @@ public record Completion(String text, List<ToolCall> toolCalls, String finishRea
         private final StringBuilder text = new StringBuilder();
         private final Map<String, String> names = new LinkedHashMap<>();
         private final Map<String, StringBuilder> arguments = new LinkedHashMap<>();
+        private final Map<String, String> signatures = new LinkedHashMap<>();
         private Part.Finish finish;
 
         public Collector(PartSink next) {
@@ -30,6 +31,7 @@ public record Completion(String text, List<ToolCall> toolCalls, String finishRea
                 case Part.Text t -> text.append(t.text());
                 case Part.ToolCallStart s -> {
                     names.put(s.callId(), s.name());
+                    if (s.signature() != null) signatures.put(s.callId(), s.signature());
                     arguments.put(s.callId(), new StringBuilder());
                 }
                 case Part.ToolCallArguments a -> arguments.computeIfAbsent(a.callId(), id -> new StringBuilder()).append(a.fragment());
@@ -41,7 +43,7 @@ public record Completion(String text, List<ToolCall> toolCalls, String finishRea
 
         public Completion completion() {
             var calls = new ArrayList<ToolCall>();
-            arguments.forEach((id, args) -> calls.add(new ToolCall(id, names.get(id), args.toString())));
+            arguments.forEach((id, args) -> calls.add(new ToolCall(id, names.get(id), args.toString(), signatures.get(id))));
             return new Completion(text.toString(), calls, finish == null ? null : finish.reason(),
                     finish == null ? null : finish.usage());
         }

@@ -262,16 +262,16 @@ final class DemoTools {
             ToolResult result = message.result();
             String name = result == null || result.name() == null ? "" : result.name();
             String content = result == null ? message.content() : result.content();
-            JsonNode arguments = read(result == null ? null : asked.get(result.callId()));
+            JsonNode arguments = JsonText.readOrNull(result == null ? null : asked.get(result.callId()));
             sentences.add(result != null && result.error()
                     ? failed(name, content)
-                    : sentence(name, read(content), content, arguments, request.documents().size()));
+                    : sentence(name, JsonText.readOrNull(content), content, arguments, request.documents().size()));
         }
         return String.join(" ", sentences);
     }
 
     private static String failed(String name, String content) {
-        JsonNode parsed = read(content);
+        JsonNode parsed = JsonText.readOrNull(content);
         String why = parsed != null && parsed.path("error").isTextual() ? parsed.path("error").asText() : content;
         why = DemoProvider.plain(why).replaceAll("[.!\\s]+$", "");
         return why.isEmpty() ? label(name) + " failed." : label(name) + " failed: " + why + ".";
@@ -341,15 +341,6 @@ final class DemoTools {
             }
         }
         return tokens;
-    }
-
-    private static JsonNode read(String text) {
-        if (text == null || text.isBlank()) return null;
-        try {
-            return JSON.readTree(text);
-        } catch (JsonProcessingException e) {
-            return null;
-        }
     }
 
     private static String write(JsonNode node) {

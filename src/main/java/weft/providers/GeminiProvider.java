@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -21,6 +22,15 @@ import java.util.regex.Pattern;
  * whole {@code GenerateContentResponse}: new text in {@code candidates[0].content.parts}, the
  * usage so far in {@code usageMetadata} (cumulative, so the last one counts), and on the last
  * event a {@code finishReason}. There is no end marker: the event with a finishReason is the end.
+ *
+ * <p>Function calling: the tools go out as {@code tools[0].functionDeclarations}, their schemas
+ * cut down to what Gemini accepts ({@link GeminiSchema}). A call comes back whole, as a
+ * {@code functionCall} part with its {@code args} as an object, never in pieces; several parts
+ * (in one event or across events) are several calls. Each becomes a start, its arguments as one
+ * piece of compact JSON, and an end. The finishReason stays {@code STOP} when the model calls:
+ * whether it did is told by the calls, not the reason. In the history the calls go back as
+ * {@code functionCall} parts of the model's turn, with the {@code thoughtSignature} they came
+ * with, and their results as one user turn of {@code functionResponse} parts.
  *
  * <p>Gemini also refuses in ways that arrive as a 200: a prompt it will not answer comes back as
  * {@code promptFeedback.blockReason} with no candidates, an answer it stops part-way ends with a
@@ -42,6 +52,8 @@ public final class GeminiProvider implements Provider {
             "BLOCKLIST", "the answer contained a term on a blocklist",
             "PROHIBITED_CONTENT", "the answer touched prohibited content",
             "SPII", "the answer contained sensitive personal information",
+            "MALFORMED_FUNCTION_CALL", "the model wrote a function call that was not valid",
+            "UNEXPECTED_TOOL_CALL", "the model called a tool that was not offered",
             "OTHER", "of an unspecified reason");
 
     private final ProviderHttp http;
@@ -66,7 +78,7 @@ public final class GeminiProvider implements Provider {
 
     @Override
     public void stream(ModelRequest request, PartSink sink) throws IOException, InterruptedException {
-        var answer = new Answer(sink);
+        var answer = new Answer(sink, earlierCalls(request));
         if (!http.stream(NAME, httpRequest(request), answer)) {
             throw new ProviderException(ProviderException.Kind.PROTOCOL, "the gemini stream ended before a finishReason,"
                     + " after " + answer.text.length() + " characters of text: the answer may be cut short");
@@ -91,41 +103,114 @@ public final class GeminiProvider implements Provider {
                 .build();
     }
 
-    /** The {@code GenerateContentRequest}: the conversation, the system instruction, the output limit. */
+    /** The {@code GenerateContentRequest}: the conversation, the system instruction, the tools, the output limit. */
     private static ObjectNode body(ModelRequest request) {
         ObjectNode body = JSON.createObjectNode();
         ArrayNode contents = body.putArray("contents");
-        String lastRole = null;
+        // A result names its call's id; Gemini wants the function's name, which an old stored result may lack.
+        var names = new HashMap<String, String>();
         for (ChatMessage message : request.messages()) {
-            // An answer that failed before its first token is stored empty, and Gemini refuses an
-            // empty text part; leaving it out puts two user turns in a row, which are merged.
-            if (message.content() == null || message.content().isEmpty()) continue;
-            String role = message.role() == ChatMessage.Role.USER ? "user" : "model";
-            ArrayNode parts = role.equals(lastRole)
-                    ? (ArrayNode) contents.get(contents.size() - 1).get("parts")
-                    : contents.addObject().put("role", role).putArray("parts");
-            parts.addObject().put("text", message.content());
-            lastRole = role;
+            switch (message.role()) {
+                // An answer that failed before its first token is stored empty, and Gemini refuses an
+                // empty text part; leaving it out puts two user turns in a row, which are merged.
+                case USER -> {
+                    if (!message.content().isEmpty()) part(contents, "user").put("text", message.content());
+                }
+                case ASSISTANT -> {
+                    boolean calls = !message.toolCalls().isEmpty();
+                    if (calls ? !message.content().isBlank() : !message.content().isEmpty()) {
+                        part(contents, "model").put("text", message.content());
+                    }
+                    for (ToolCall call : message.toolCalls()) {
+                        names.put(call.id(), call.name());
+                        functionCall(part(contents, "model"), call);
+                    }
+                }
+                // The results of one answer's calls follow each other, so they merge into the one
+                // user turn Gemini expects after the model's turn of calls.
+                case TOOL -> functionResponse(part(contents, "user"), message.result(), names);
+            }
         }
         String system = request.systemWithSources();
         if (system != null) body.putObject("systemInstruction").putArray("parts").addObject().put("text", system);
+        if (!request.tools().isEmpty()) {
+            ArrayNode declarations = body.putArray("tools").addObject().putArray("functionDeclarations");
+            for (ToolSpec spec : request.tools()) {
+                ObjectNode declaration = declarations.addObject().put("name", spec.name());
+                if (spec.description() != null) declaration.put("description", spec.description());
+                ObjectNode parameters = GeminiSchema.parameters(spec.parameters());
+                if (parameters != null) declaration.set("parameters", parameters);
+            }
+        }
         if (request.maxTokens() != null) body.putObject("generationConfig").put("maxOutputTokens", request.maxTokens());
         return body;
     }
 
+    /** A new part at the end of {@code contents}: in its last turn if that is {@code role}'s, else in a new turn. */
+    private static ObjectNode part(ArrayNode contents, String role) {
+        JsonNode last = contents.isEmpty() ? null : contents.get(contents.size() - 1);
+        ArrayNode parts = last != null && role.equals(last.path("role").asText())
+                ? (ArrayNode) last.get("parts")
+                : contents.addObject().put("role", role).putArray("parts");
+        return parts.addObject();
+    }
+
+    /**
+     * A call as the model made it. No {@code id} goes back: Weft's may be made up, and Gemini
+     * pairs each response with its call by order and name. The signature must go back on the
+     * same part, or Gemini 3 refuses the request.
+     */
+    private static void functionCall(ObjectNode part, ToolCall call) {
+        part.putObject("functionCall").put("name", call.name()).set("args", argumentsObject(call.arguments()));
+        if (call.signature() != null) part.put("thoughtSignature", call.signature());
+    }
+
+    /** The arguments as Gemini's {@code args}, an object: {@code {}} for text that is not one. */
+    private static ObjectNode argumentsObject(String arguments) {
+        JsonNode parsed = JsonText.readOrNull(arguments);
+        return parsed != null && parsed.isObject() ? (ObjectNode) parsed : JSON.createObjectNode();
+    }
+
+    /**
+     * A result as Gemini's {@code functionResponse}, whose {@code response} must be an object: a
+     * result that is one goes as it is, any other value as {@code {"result": …}}, and a failed
+     * call as {@code {"error": message}}.
+     */
+    private static void functionResponse(ObjectNode part, ToolResult result, Map<String, String> names) {
+        String name = result.name() != null && !result.name().isEmpty() ? result.name() : names.getOrDefault(result.callId(), "");
+        ObjectNode response = JSON.createObjectNode();
+        if (result.error()) {
+            response.put("error", result.content());
+        } else {
+            JsonNode value = JsonText.readOrNull(result.content());
+            if (value != null && value.isObject()) response = (ObjectNode) value;
+            else response.set("result", value != null ? value : response.textNode(result.content() == null ? "" : result.content()));
+        }
+        part.putObject("functionResponse").put("name", name).set("response", response);
+    }
+
+    /** How many calls the conversation holds already, for numbering new ones when Gemini gives no ids. */
+    private static int earlierCalls(ModelRequest request) {
+        return request.messages().stream().mapToInt(m -> m.toolCalls().size()).sum();
+    }
 
     /** One answer being read: hands text on as it comes and remembers how the answer ended. */
     private static final class Answer implements ProviderHttp.EventHandler {
         private final PartSink sink;
+        private final int earlierCalls;
         private final StringBuilder text = new StringBuilder();
+        private final StringBuilder arguments = new StringBuilder();
+        private int calls;
+        private String responseId;
         /** A bare JSON object being collected line by line, and how many of its braces are open. */
         private final StringBuilder bare = new StringBuilder();
         private int openBraces;
         private JsonNode lastUsage;
         private String finishReason;
 
-        Answer(PartSink sink) {
+        Answer(PartSink sink, int earlierCalls) {
             this.sink = sink;
+            this.earlierCalls = earlierCalls;
         }
 
         /** Returns false at the event that carries a finishReason: that is Gemini's end of the answer. */
@@ -138,10 +223,16 @@ public final class GeminiProvider implements Provider {
             String blockReason = json.path("promptFeedback").path("blockReason").textValue();
             if (blockReason != null) throw promptBlocked(blockReason, json.path("promptFeedback"));
 
+            if (responseId == null) responseId = json.path("responseId").textValue();
+
             JsonNode candidate = json.path("candidates").path(0);
             for (JsonNode part : candidate.path("content").path("parts")) {
                 // Thought summaries (sent only when asked for) are the model's notes, not its answer.
                 if (part.path("thought").asBoolean(false)) continue;
+                if (part.path("functionCall").isObject()) {
+                    functionCall(part.get("functionCall"), part.path("thoughtSignature").textValue());
+                    continue;
+                }
                 String piece = part.path("text").textValue();
                 if (piece != null && !piece.isEmpty()) {
                     text.append(piece);
@@ -158,6 +249,36 @@ public final class GeminiProvider implements Provider {
                 default -> throw answerStopped(reason, candidate);
             };
             return false;
+        }
+
+        /** A whole call: Gemini writes {@code args} at once, so it is a start, one piece and an end. */
+        private void functionCall(JsonNode call, String signature) throws ProviderException {
+            String id = call.path("id").textValue();
+            if (id == null || id.isEmpty()) id = madeUpId();
+            calls++;
+            JsonNode args = call.get("args");
+            String json;
+            try {
+                json = args != null && args.isObject() ? JSON.writeValueAsString(args) : "{}";
+            } catch (JsonProcessingException e) {
+                throw new ProviderException(ProviderException.Kind.PROTOCOL, "gemini sent function call arguments"
+                        + " that cannot be written as JSON: " + e.getOriginalMessage(), null, e);
+            }
+            arguments.append(json);
+            sink.accept(new Part.ToolCallStart(id, call.path("name").asText(""), signature));
+            sink.accept(new Part.ToolCallArguments(id, json));
+            sink.accept(new Part.ToolCallEnd(id));
+        }
+
+        /**
+         * An id for a call Gemini gave none (the 2.5 models give none). It must be unique in the run, not
+         * only in this answer: the run's next model call makes new calls, and a client's result
+         * is matched to its call by id. Gemini's responseId is unique per answer; without one,
+         * the calls are numbered on from those already in the conversation.
+         */
+        private String madeUpId() {
+            return responseId != null && !responseId.isEmpty() ? "call_" + responseId + "_" + calls
+                    : "call_" + (earlierCalls + calls);
         }
 
         /**
@@ -212,7 +333,8 @@ public final class GeminiProvider implements Provider {
                 var prompt = new StringBuilder(request.system() == null ? "" : request.system());
                 request.messages().forEach(m -> prompt.append('\n').append(m.content()));
                 request.documents().forEach(d -> prompt.append('\n').append(d.title()).append('\n').append(d.text()));
-                return new Usage(Usage.estimateTokens(prompt.toString()), Usage.estimateTokens(text.toString()), true);
+                return new Usage(Usage.estimateTokens(prompt.toString()),
+                        Usage.estimateTokens(text.toString()) + Usage.estimateTokens(arguments.toString()), true);
             }
             return new Usage(lastUsage.path("promptTokenCount").asLong(0),
                     lastUsage.path("candidatesTokenCount").asLong(0) + lastUsage.path("thoughtsTokenCount").asLong(0),

@@ -16,8 +16,17 @@ public sealed interface Part {
     /** A piece of the answer's text, split wherever the provider's tokenizer split it. */
     record Text(String text) implements Part {}
 
-    /** The model begins to call tool {@code name}; {@code callId} names this call from now on. */
-    record ToolCallStart(String callId, String name) implements Part {}
+    /**
+     * The model begins to call tool {@code name}; {@code callId} names this call from now on.
+     * {@code signature} is opaque state the provider wants back with the call in the next
+     * request (Gemini's {@code thoughtSignature}: Gemini 3 refuses a history whose calls lack
+     * it), or null.
+     */
+    record ToolCallStart(String callId, String name, String signature) implements Part {
+        public ToolCallStart(String callId, String name) {
+            this(callId, name, null);
+        }
+    }
 
     /**
      * A piece of the call's arguments: JSON text cut anywhere, even inside a string or an

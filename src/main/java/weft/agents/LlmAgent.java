@@ -6,7 +6,6 @@ import weft.providers.ChatMessage;
 import weft.providers.Completion;
 import weft.providers.ModelRequest;
 import weft.providers.Provider;
-import weft.providers.ToolResult;
 import weft.providers.Usage;
 import weft.workflows.WorkflowException;
 
@@ -42,8 +41,10 @@ public record LlmAgent(String name, String parent, Provider provider, ModelReque
         var turns = new TurnSink(name, text, events, provider.name(), metrics);
         ModelRequest next = request.withTools(tools.specs());
         Usage used = Usage.ZERO;
+        String finish;
         for (int step = 1; ; step++) {
             Completion answer = provider.complete(next, turns);
+            finish = answer.normalizedFinish();
             text.finish();
             used = used.plus(answer.usage() != null ? answer.usage()
                     : new Usage(Usage.estimateTokens(promptText()), Usage.estimateTokens(answer.text()), true));
@@ -54,15 +55,19 @@ public record LlmAgent(String name, String parent, Provider provider, ModelReque
                 throw new WorkflowException("tool_loop_limit", "agent '" + name + "' still called tools after "
                         + maxToolSteps + " model calls (WEFT_MAX_TOOL_STEPS); it was stopped");
             }
-            List<ToolResult> results = tools.run(name, answer.toolCalls(), request.documents(), events);
+            Toolbox.Round round = tools.run(name, answer.toolCalls(), request.documents(), events);
+            transcript.answered(round.results());
+            if (!round.handedBack().isEmpty()) { // the client runs them and goes on with its next request
+                finish = "tool_calls";
+                break;
+            }
             var more = new ArrayList<ChatMessage>();
             more.add(ChatMessage.assistant(answer.text(), answer.toolCalls()));
-            for (ToolResult r : results) more.add(ChatMessage.tool(r));
-            transcript.answered(results);
+            for (var r : round.results()) more.add(ChatMessage.tool(r));
             next = next.continued(more);
         }
         transcript.complete(used);
-        events.emit(new RunEvent.AgentCompleted(name, transcript.text(), used));
+        events.emit(new RunEvent.AgentCompleted(name, transcript.text(), used, finish));
         return transcript;
     }
 

@@ -42,10 +42,17 @@ public final class Toolbox {
         return tools.values().stream().map(Tool::spec).toList();
     }
 
-    /** Runs one round of calls and returns their results in the calls' order. */
-    List<ToolResult> run(String agent, List<ToolCall> calls, List<Document> documents, EventSink events)
+    /**
+     * What a round of calls gave: the results of the calls that ran, in the calls' order, and
+     * the calls handed back to the client, which end the agent's turn.
+     */
+    record Round(List<ToolResult> results, List<ToolCall> handedBack) {}
+
+    /** Runs one round of calls. */
+    Round run(String agent, List<ToolCall> calls, List<Document> documents, EventSink events)
             throws InterruptedException {
         var results = new ToolResult[calls.size()];
+        var handedBack = new ArrayList<ToolCall>();
         var runs = new ArrayList<Subtask<ToolResult>>();
         var indexes = new ArrayList<Integer>();
         try (var scope = StructuredTaskScope.open(Joiner.<ToolResult>awaitAll())) {
@@ -64,8 +71,12 @@ public final class Toolbox {
                     results[i] = failed(agent, call, wrong, events);
                     continue;
                 }
-                tool.beforeShown(call.id());
+                if (!tool.handsBack()) tool.beforeShown(call.id());
                 events.emit(new RunEvent.ToolCall(agent, call.id(), call.name(), arguments, tool.executor().wire()));
+                if (tool.handsBack()) {
+                    handedBack.add(call);
+                    continue;
+                }
                 var context = new ToolContext(agent, call.id(), documents,
                         message -> events.emit(new RunEvent.ToolProgress(agent, call.id(), message)));
                 indexes.add(i);
@@ -91,7 +102,9 @@ public final class Toolbox {
                 case UNAVAILABLE -> throw new InterruptedException("the agent was stopped during its tools");
             };
         }
-        return List.of(results);
+        var ran = new ArrayList<ToolResult>();
+        for (ToolResult r : results) if (r != null) ran.add(r);
+        return new Round(List.copyOf(ran), List.copyOf(handedBack));
     }
 
     private static ToolResult failed(String agent, ToolCall call, ToolFailure failure, EventSink events) {

@@ -73,12 +73,13 @@ public final class EventJson {
     private static RunEvent event(JsonNode j) throws NotAnEvent {
         String type = text(j, "type");
         return switch (type) {
-            case "run_started" -> new RunEvent.RunStarted(text(j, "workflow"), text(j, "session_id"));
+            case "run_started" -> new RunEvent.RunStarted(text(j, "workflow"), j.path("session_id").textValue());
             case "agent_started" -> new RunEvent.AgentStarted(text(j, "agent"), j.path("parent").asText(null));
             case "delta" -> new RunEvent.Delta(text(j, "agent"), text(j, "text"));
             case "agent_progress" -> new RunEvent.AgentProgress(text(j, "agent"), text(j, "message"));
             case "citation" -> new RunEvent.Citation(text(j, "agent"), text(j, "marker"), text(j, "document_id"), text(j, "title"));
-            case "agent_completed" -> new RunEvent.AgentCompleted(text(j, "agent"), text(j, "text"), usage(j));
+            case "agent_completed" -> new RunEvent.AgentCompleted(text(j, "agent"), text(j, "text"), usage(j),
+                    j.path("finish_reason").textValue());
             case "error" -> new RunEvent.Error(text(j, "code"), text(j, "message"), j.path("retryable").asBoolean(),
                     j.path("agent").asText(null));
             case "done" -> new RunEvent.Done(text(j, "status"), text(j, "output"), usage(j));

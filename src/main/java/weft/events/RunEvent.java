@@ -87,13 +87,23 @@ public sealed interface RunEvent {
         }
     }
 
-    /** An agent finished (or was stopped); {@code text} is exactly its deltas joined. */
-    record AgentCompleted(String agent, String text, Usage usage) implements RunEvent {
+    /**
+     * An agent finished (or was stopped); {@code text} is exactly its deltas joined.
+     * {@code finishReason} says why its model stopped, in OpenAI's words whatever the provider
+     * ({@code stop}, {@code length}, {@code tool_calls}, {@code content_filter}); null for an
+     * agent that was stopped before its model finished.
+     */
+    record AgentCompleted(String agent, String text, Usage usage, String finishReason) implements RunEvent {
+        public AgentCompleted(String agent, String text, Usage usage) {
+            this(agent, text, usage, null);
+        }
+
         public String type() { return "agent_completed"; }
 
         public void writeFields(JsonGenerator json) throws IOException {
             json.writeStringField("agent", agent);
             json.writeStringField("text", text);
+            if (finishReason != null) json.writeStringField("finish_reason", finishReason);
             EventJson.writeUsage(json, usage);
         }
     }

@@ -29,7 +29,7 @@ import java.util.Optional;
  *
  * <p>This is the only place where a run meets a connection, and it only reads.
  */
-final class EventStream {
+public final class EventStream {
     private final Runs runs;
     private final RunStore records;
     private final EventLog events;
@@ -53,7 +53,7 @@ final class EventStream {
      * Opens a stream for the caller within the stream limits, or throws the refusal; the
      * caller closes it when the response is over, whichever way.
      */
-    StreamLimits.Stream open(Principal caller) {
+    public StreamLimits.Stream open(Principal caller) {
         return limits.open(caller);
     }
 
@@ -72,6 +72,15 @@ final class EventStream {
     /** As {@link #follow(HttpExchange, Principal, RunRecord, long)}, on a stream {@link #open opened} already. */
     void follow(HttpExchange exchange, StreamLimits.Stream stream, RunRecord run, long after, Map<String, String> headers)
             throws IOException {
+        follow(exchange, stream, run, after, headers, new WeftFrames(run.id(), retryMillis));
+    }
+
+    /**
+     * Streams the run's events after {@code after} as {@code frames} renders them, on a stream
+     * {@link #open opened} already: how every format serves a run.
+     */
+    public void follow(HttpExchange exchange, StreamLimits.Stream stream, RunRecord run, long after,
+                       Map<String, String> headers, EventFrames frames) throws IOException {
         if (seenToDone(exchange, run, after, headers)) return;
         stream.follow(run.id());
         var h = exchange.getResponseHeaders();
@@ -89,8 +98,9 @@ final class EventStream {
         try {
             exchange.sendResponseHeaders(200, 0);
             var sse = new SseWriter(exchange.getResponseBody());
-            sse.retry(retryMillis);
-            relay(run.id(), after, sse);
+            byte[] opening = frames.opening();
+            if (opening.length > 0) sse.write(opening);
+            relay(run.id(), after, sse, frames);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -107,7 +117,7 @@ final class EventStream {
         return true;
     }
 
-    private void relay(String runId, long after, SseWriter sse) throws IOException, InterruptedException {
+    private void relay(String runId, long after, SseWriter sse, EventFrames frames) throws IOException, InterruptedException {
         boolean live = false; // the first batch is a replay: its age says nothing about the relay
         var watch = new EndWatch();
         while (true) {
@@ -115,35 +125,38 @@ final class EventStream {
             try {
                 batch = events.after(runId, after, heartbeat);
             } catch (StoreUnavailable e) {
-                sse.write(WeftFrames.streamError(runId, "store_unavailable", "the event store stopped answering ("
+                sse.write(frames.streamError("store_unavailable", "the event store stopped answering ("
                         + e.getMessage() + "); reconnect with Last-Event-ID to resume once it is back"));
                 return;
             } catch (EventLog.CorruptLog e) {
-                sse.write(WeftFrames.streamError(runId, "corrupt_log", "the run's log holds an entry that is not Weft's: "
+                sse.write(frames.streamError("corrupt_log", "the run's log holds an entry that is not Weft's: "
                         + e.getMessage()));
                 return;
             }
             if (batch.isEmpty()) {
                 String why = watch.whyNoMore(runId, after);
                 if (why != null) {
-                    if (!why.isEmpty()) sse.write(WeftFrames.streamError(runId, "store_unavailable", why));
+                    if (!why.isEmpty()) sse.write(frames.streamError("store_unavailable", why));
                     return;
                 }
                 sse.comment("ping");
                 live = true;
                 continue;
             }
-            var frames = new ArrayList<byte[]>(batch.size());
+            var out = new ArrayList<byte[]>(batch.size() + 1);
             boolean done = false;
             for (LoggedEvent event : batch) {
-                frames.add(WeftFrames.frame(runId, event));
+                byte[] frame = frames.render(event);
+                if (frame.length > 0) out.add(frame);
                 after = event.seq();
                 if (event.isDone()) {
                     done = true;
+                    byte[] closing = frames.closing();
+                    if (closing.length > 0) out.add(closing);
                     break;
                 }
             }
-            sse.write(frames); // what arrived together leaves together: one flush
+            if (!out.isEmpty()) sse.write(out); // what arrived together leaves together: one flush
             for (LoggedEvent event : batch) {
                 if ("delta".equals(event.type())) metrics.deltaStreamed(live ? System.nanoTime() - event.appendedNanos() : -1);
             }

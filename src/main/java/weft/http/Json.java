@@ -6,19 +6,18 @@ import com.sun.net.httpserver.HttpExchange;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.Map;
 
 /** Writing JSON answers. One mapper for the whole server: it is thread-safe once configured. */
 public final class Json {
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    public static final ObjectMapper MAPPER = new ObjectMapper();
 
     private Json() {}
 
-    static ObjectNode object() {
+    public static ObjectNode object() {
         return MAPPER.createObjectNode();
     }
 
-    static void send(HttpExchange exchange, int status, Object body) throws IOException {
+    public static void send(HttpExchange exchange, int status, Object body) throws IOException {
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         sendBytes(exchange, status, MAPPER.writeValueAsBytes(body));
     }
@@ -44,14 +43,9 @@ public final class Json {
         return "HEAD".equals(exchange.getRequestMethod());
     }
 
+    /** An error answer, in the shape the request's path speaks ({@link ErrorShape}). */
     public static void sendError(HttpExchange exchange, HttpError error) throws IOException {
         error.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
-        ObjectNode inner = object().put("code", error.code()).put("message", error.getMessage());
-        for (Map.Entry<String, Object> detail : error.details().entrySet()) {
-            inner.set(detail.getKey(), MAPPER.valueToTree(detail.getValue()));
-        }
-        ObjectNode body = object();
-        body.set("error", inner);
-        send(exchange, error.status(), body);
+        send(exchange, error.status(), ErrorShape.of(exchange).body(error));
     }
 }

@@ -20,7 +20,16 @@ import java.util.List;
  * interval gets its {@code 200} and a space (JSON allows whitespace before a value) each
  * interval; a quick run keeps its real status code.
  */
-final class RunWaiter {
+public final class RunWaiter {
+
+    /** The answer for a run that has ended: its status code and JSON body, in the request's format. */
+    @FunctionalInterface
+    public interface Answer {
+        Reply reply(RunRecord ended) throws IOException, InterruptedException;
+    }
+
+    public record Reply(int status, byte[] json) {}
+
     private static final byte[] SPACE = {' '};
 
     private final Runs runs;
@@ -35,7 +44,16 @@ final class RunWaiter {
         this.heartbeat = heartbeat;
     }
 
+    /** Answers with the run's JSON, {@code GET /v1/runs/{id}}'s, once it has ended. */
     void answerWhenEnded(HttpExchange exchange, RunRecord run) throws IOException {
+        answerWhenEnded(exchange, run, ended -> new Reply(200, Json.MAPPER.writeValueAsBytes(RunsApi.snapshot(ended))));
+    }
+
+    /**
+     * Waits for the run's end and sends {@code answer}'s reply. A run that outlasts a heartbeat
+     * has sent its {@code 200} already, so a failed run's reply then keeps that status.
+     */
+    public void answerWhenEnded(HttpExchange exchange, RunRecord run, Answer answer) throws IOException {
         // Known before the answer is: a client that gives up can still find, follow or cancel the run.
         exchange.getResponseHeaders().set("X-Run-Id", run.id());
         exchange.getResponseHeaders().set("Location", Client.of(exchange).prefix() + "/v1/runs/" + run.id());
@@ -66,10 +84,11 @@ final class RunWaiter {
                 nextBeat = System.nanoTime() + heartbeatNanos;
             }
             RunRecord end = records.find(run.id()).orElse(run);
-            byte[] json = Json.MAPPER.writeValueAsBytes(RunsApi.snapshot(end));
+            Reply reply = answer.reply(end);
+            byte[] json = reply.json();
             if (body == null) {
                 exchange.getResponseHeaders().set("Content-Type", "application/json");
-                exchange.sendResponseHeaders(200, json.length);
+                exchange.sendResponseHeaders(reply.status(), json.length);
                 body = exchange.getResponseBody();
             }
             body.write(json);

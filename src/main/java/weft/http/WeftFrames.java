@@ -10,10 +10,40 @@ import java.nio.charset.StandardCharsets;
 /**
  * Weft's own way of serving a run's events: one SSE frame per event, its {@code id} the
  * event's sequence number and its {@code data} the event's JSON line. Other ways of serving
- * the same log (OpenAI-style chunks, for one) are adapters of their own.
+ * the same log (OpenAI-style chunks, for one) are {@link EventFrames} of their own.
  */
-final class WeftFrames {
-    private WeftFrames() {}
+final class WeftFrames implements EventFrames {
+    private static final byte[] NOTHING = {};
+
+    private final String runId;
+    private final long retryMillis;
+
+    WeftFrames(String runId, long retryMillis) {
+        this.runId = runId;
+        this.retryMillis = retryMillis;
+    }
+
+    /** Tells an {@code EventSource} how soon to reconnect. */
+    @Override
+    public byte[] opening() {
+        return ("retry: " + retryMillis + "\n\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public byte[] render(LoggedEvent event) {
+        return frame(runId, event);
+    }
+
+    @Override
+    public byte[] streamError(String code, String message) {
+        return streamError(runId, code, message);
+    }
+
+    /** The {@code done} event ends the stream: Weft adds nothing after it. */
+    @Override
+    public byte[] closing() {
+        return NOTHING;
+    }
 
     static byte[] frame(String runId, LoggedEvent event) {
         if (event.event() instanceof RunEvent.Delta delta) return DeltaFrame.render(runId, event.seq(), event.ts(), delta);

@@ -12,6 +12,22 @@ import java.util.Map;
  */
 public record Completion(String text, List<ToolCall> toolCalls, String finishReason, Usage usage) {
 
+    /**
+     * The finish reason in OpenAI's words, whichever provider said it: {@code length} for an
+     * answer cut at its token limit ({@code max_tokens}, {@code MAX_TOKENS}), {@code tool_calls}
+     * ({@code tool_use}), {@code content_filter} ({@code SAFETY}, {@code RECITATION}), else
+     * {@code stop}.
+     */
+    public String normalizedFinish() {
+        if (finishReason == null) return toolCalls.isEmpty() ? "stop" : "tool_calls";
+        return switch (finishReason) {
+            case "length", "max_tokens", "MAX_TOKENS", "model_context_window_exceeded" -> "length";
+            case "tool_calls", "tool_use", "function_call" -> "tool_calls";
+            case "content_filter", "SAFETY", "RECITATION", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII" -> "content_filter";
+            default -> toolCalls.isEmpty() ? "stop" : "tool_calls";
+        };
+    }
+
     /** Passes every part on to {@code next} and keeps what it needs to say what the answer was. */
     public static final class Collector implements PartSink {
         private final PartSink next;

@@ -60,7 +60,7 @@ final class RedisRunStore implements RunStore {
     public void create(RunRecord r) {
         var fields = new HashMap<String, String>();
         fields.put("owner", r.owner());
-        fields.put("session_id", r.sessionId());
+        if (r.hasSession()) fields.put("session_id", r.sessionId());
         fields.put("workflow", r.workflow());
         fields.put("input", r.input());
         fields.put("status", r.status().wire());

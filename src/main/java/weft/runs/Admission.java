@@ -38,8 +38,13 @@ public final class Admission {
     /** Admits run {@code runId} for {@code caller}, or throws a {@link Refusal} that says what to change. */
     Workflow admit(RunRequest request, Principal caller, String runId) {
         if (draining) throw new Refusal(Refusal.Kind.OVERLOADED, "the server is shutting down; retry on another instance", 1);
-        if (request.input().length() > limits.maxInputChars()) {
-            throw new Refusal(Refusal.Kind.TOO_LARGE, "'input' has " + request.input().length()
+        long chars = request.input() == null ? 0 : request.input().length();
+        if (!request.inSession()) {
+            // The client sends the whole conversation each time: all of it is input.
+            for (var m : request.conversation()) chars += m.content().length();
+        }
+        if (chars > limits.maxInputChars()) {
+            throw new Refusal(Refusal.Kind.TOO_LARGE, (request.inSession() ? "'input' has " : "the conversation has ") + chars
                     + " characters; the limit is " + limits.maxInputChars() + " (WEFT_MAX_INPUT_CHARS)");
         }
         Workflow workflow = workflows.find(request.workflow()).orElseThrow(

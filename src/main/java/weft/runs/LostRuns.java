@@ -64,10 +64,12 @@ public final class LostRuns {
         LOG.log(System.Logger.Level.WARNING, "run " + lost.id() + " lost its instance " + lost.instance() + "; ended it failed");
         metrics.error("instance_lost");
         metrics.runEnded(RunStatus.FAILED.wire(), (System.currentTimeMillis() - lost.createdAt()) / 1e3);
-        sessions.append(lost.sessionId(), List.of(
-                new StoredMessage("user", lost.input(), "completed", lost.id()),
-                new StoredMessage("assistant", output, RunStatus.FAILED.messageStatus(), lost.id())));
-        locks.release(lost.sessionId(), lost.id());
+        if (lost.hasSession()) {
+            sessions.append(lost.sessionId(), List.of(
+                    new StoredMessage("user", lost.input(), "completed", lost.id()),
+                    new StoredMessage("assistant", output, RunStatus.FAILED.messageStatus(), lost.id())));
+            locks.release(lost.sessionId(), lost.id());
+        }
         RunLog log = events.reopen(lost.id(), last);
         log.append(new RunEvent.Error("instance_lost", "the instance that ran this run (" + lost.instance()
                 + ") stopped answering; the run ended with what had been streamed", true, null));

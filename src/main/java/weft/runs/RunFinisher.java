@@ -108,7 +108,9 @@ public final class RunFinisher {
                 long delivered = agent.transcript().completed() ? used.outputTokens() : Usage.estimateTokens(agent.transcript().text());
                 metrics.tokens(agent.agent().provider().name(), used.outputTokens(), delivered);
             }
-            step(run, "append to its session", () -> sessions.append(run.started.sessionId(), stored(run, status)));
+            if (run.started.hasSession()) {
+                step(run, "append to its session", () -> sessions.append(run.started.sessionId(), stored(run, status)));
+            }
             // Nothing but this thread appends now, so done's number is known before done is written.
             ending = new RunRecord.Ending(status, output, usage, System.currentTimeMillis(), run.log.lastSeq() + 1);
             RunRecord.Ending end = ending;
@@ -153,7 +155,7 @@ public final class RunFinisher {
      * and its user's; and counts its output tokens (estimated ones too) against the user's day.
      */
     private boolean settle(Execution run, RunStatus status, Usage usage) {
-        Runnable release = () -> locks.release(run.started.sessionId(), run.id());
+        Runnable release = () -> { if (run.started.hasSession()) locks.release(run.started.sessionId(), run.id()); };
         if (!step(run, "release its session", release::run)) pending.add(new Pending(run.id(), "release its session", release));
         run.cancelTimers();
         step(run, "give back its places and count its tokens",

@@ -108,23 +108,29 @@ public final class Runs implements Peers.Listener {
                 }
                 claimedKey = true;
             }
-            Session session = session(request.sessionId(), subject);
-            locks.claim(session.id(), runId).ifPresent(running -> {
-                throw new Refusal(Refusal.Kind.CONFLICT, "session '" + session.id() + "' already has a running run ("
-                        + running + "): wait for it to end or cancel it");
-            });
-            claimedSession = session.id();
+            String sessionId = null;
+            List<ChatMessage> history = request.conversation();
+            if (request.inSession()) {
+                Session session = session(request.sessionId(), subject);
+                locks.claim(session.id(), runId).ifPresent(running -> {
+                    throw new Refusal(Refusal.Kind.CONFLICT, "session '" + session.id() + "' already has a running run ("
+                            + running + "): wait for it to end or cancel it");
+                });
+                claimedSession = sessionId = session.id();
+                history = history(session);
+            }
 
             long now = System.currentTimeMillis();
-            var record = RunRecord.started(runId, subject, session.id(), request.workflow(), request.input(), instance,
+            String input = request.input() == null ? "" : request.input();
+            var record = RunRecord.started(runId, subject, sessionId, request.workflow(), input, instance,
                     now, now + limits.lease().toMillis());
             var stopper = new Stopper<RunStatus>();
             var log = events.create(runId);
             var workflowRun = new WorkflowRun(workflow, new WorkflowRun.Inputs(request.input(), request.system(),
-                    history(session), request.documents(), request.provider(), request.model(), request.maxTokens()),
+                    history, request.documents(), request.provider(), request.model(), request.maxTokens()),
                     providers, log::append, metrics, stopper::stopRequested,
-                    new weft.workflows.RunTools(tooling.server(), request.tools(), tooling.settings()));
-            admitted = new Execution(record, caller.limitKey(), request.input(), request.onDisconnect(), log, workflowRun, stopper);
+                    new weft.workflows.RunTools(tooling.server(), request.tools(), tooling.settings(), request.handBack()));
+            admitted = new Execution(record, caller.limitKey(), input, request.onDisconnect(), log, workflowRun, stopper);
             executor.admit(admitted);
             records.create(record);
             metrics.runStarted();

@@ -35,6 +35,11 @@ public record RunRecord(String id, String owner, String sessionId, String workfl
         return status == RunStatus.RUNNING;
     }
 
+    /** Whether the run continues a session; a run given its whole conversation (Chat Completions) has none. */
+    public boolean hasSession() {
+        return sessionId != null;
+    }
+
     public RunRecord endedAs(Ending e) {
         return new RunRecord(id, owner, sessionId, workflow, input, e.status(), e.output(), e.usage(), createdAt,
                 e.endedAt(), instance, leaseUntil, e.doneSeq());

@@ -8,9 +8,11 @@ import java.time.Duration;
 /**
  * A function the client declared with its run and runs itself: calling it shows the call to
  * the client (the {@code tool_call} event, {@code executor: "client"}) and waits for the
- * answer the client posts, at most the tool timeout.
+ * answer the client posts, at most the tool timeout. A tool that {@code handsBack} does not
+ * wait: the call ends the agent's turn, as OpenAI's function calling does, and the client sends
+ * the result with its next request.
  */
-public record ClientTool(ToolSpec spec, ClientCalls calls, Duration timeout) implements Tool {
+public record ClientTool(ToolSpec spec, ClientCalls calls, Duration timeout, boolean handsBack) implements Tool {
 
     @Override
     public Executor executor() {

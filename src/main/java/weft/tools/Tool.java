@@ -28,6 +28,14 @@ public interface Tool {
     }
 
     /**
+     * Whether a call of this tool ends the agent's turn, the call shown but not run: the client
+     * runs it and continues the conversation itself (Chat Completions, Responses).
+     */
+    default boolean handsBack() {
+        return false;
+    }
+
+    /**
      * Whether a workflow's agent is offered this tool in a run with these documents. A tool that
      * could only fail in such a run (a search with nothing to search) would cost the model a step.
      */

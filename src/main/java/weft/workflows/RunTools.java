@@ -26,12 +26,15 @@ public final class RunTools {
     private final ServerTools server;
     private final List<ToolDeclaration> requested;
     private final Settings settings;
+    private final boolean handBack;
     private final ClientCalls clientCalls = new ClientCalls();
 
-    public RunTools(ServerTools server, List<ToolDeclaration> requested, Settings settings) {
+    /** {@code handBack}: a call of a client's tool ends the agent's turn instead of waiting for the result. */
+    public RunTools(ServerTools server, List<ToolDeclaration> requested, Settings settings, boolean handBack) {
         this.server = server;
         this.requested = List.copyOf(requested);
         this.settings = settings;
+        this.handBack = handBack;
     }
 
     public ClientCalls clientCalls() {
@@ -64,7 +67,7 @@ public final class RunTools {
         return switch (declared) {
             case ToolDeclaration.Server s -> server.find(s.name())
                     .orElseThrow(() -> new IllegalStateException(server.unknown(s.name())));
-            case ToolDeclaration.Function f -> new ClientTool(f.spec(), clientCalls, settings.clientTimeout());
+            case ToolDeclaration.Function f -> new ClientTool(f.spec(), clientCalls, settings.clientTimeout(), handBack);
             case ToolDeclaration.Agent a -> agents.apply(a.name());
         };
     }

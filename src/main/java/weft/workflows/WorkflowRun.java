@@ -47,10 +47,21 @@ public final class WorkflowRun {
 
     /**
      * What the run asked for, as every agent sees it. {@code system} is the system prompt of
-     * an agent that has no instruction of its own (the chat assistant).
+     * an agent that has no instruction of its own (the chat assistant). {@code input} is null
+     * when the history ends with tool results the model is to go on from: then there is no
+     * new message, and {@code {input}} is the last thing the user said.
      */
     public record Inputs(String input, String system, List<ChatMessage> history, List<Document> documents,
-                         String provider, String model, Integer maxTokens) {}
+                         String provider, String model, Integer maxTokens) {
+        /** The user's message: the new one, or the last one of the history. */
+        public String question() {
+            if (input != null) return input;
+            for (int i = history.size() - 1; i >= 0; i--) {
+                if (history.get(i).role() == ChatMessage.Role.USER) return history.get(i).content();
+            }
+            return "";
+        }
+    }
 
     /** One agent of this run: its model call, what it has streamed, and how to stop just it. */
     public record AgentRun(String name, LlmAgent agent, Transcript transcript, Stopper<AgentStopped.Outcome> stopper) {}
@@ -75,7 +86,7 @@ public final class WorkflowRun {
         this.events = events;
         this.metrics = metrics;
         this.runStopping = runStopping;
-        state.put("input", inputs.input());
+        state.put("input", inputs.question());
     }
 
     /** Runs the whole workflow on the calling thread (a subtask of the run's scope). */
@@ -123,7 +134,7 @@ public final class WorkflowRun {
     private String run(Step step, String parent, Map<String, String> vars) throws Exception {
         if (runStopping.getAsBoolean()) throw new InterruptedException("the run is stopping");
         return switch (step) {
-            case Step.Agent agent -> runAgent(agent, parent, vars, List.of(), inputs.input());
+            case Step.Agent agent -> runAgent(agent, parent, vars, List.of(), inputs.question());
             case Step.Sequential seq -> {
                 String last = "";
                 for (Step child : seq.steps()) last = run(child, seq.name(), vars);
@@ -183,7 +194,7 @@ public final class WorkflowRun {
     /** The planner's answer must be a plan; a bad one is asked for again once, with the reason. */
     private String runPlan(Step.Plan plan, String parent, Map<String, String> vars) throws Exception {
         Step.Agent agent = plan.agent();
-        String answer = runAgent(agent, parent, vars, List.of(), inputs.input());
+        String answer = runAgent(agent, parent, vars, List.of(), inputs.question());
         List<String> items;
         try {
             items = parsePlan(answer, plan.min(), plan.max());
@@ -191,7 +202,7 @@ public final class WorkflowRun {
             events.emit(new RunEvent.AgentProgress(agent.name(), "the plan was not usable (" + bad.getMessage() + "); asking again"));
             String retry = runAgent(agent, parent, vars, List.of(ChatMessage.assistant(answer), ChatMessage.user(
                     "That plan could not be used: " + bad.getMessage() + ". Answer again with JSON only, exactly of the form "
-                            + "{\"subtopics\": [\"…\", \"…\"]}, with " + plan.min() + " to " + plan.max() + " subtopics.")), inputs.input());
+                            + "{\"subtopics\": [\"…\", \"…\"]}, with " + plan.min() + " to " + plan.max() + " subtopics.")), inputs.question());
             try {
                 items = parsePlan(retry, plan.min(), plan.max());
             } catch (WorkflowException again) {
@@ -265,8 +276,9 @@ public final class WorkflowRun {
         String instruction = instructionFor(step, vars);
         Provider provider = provider(step);
         // An agent called as a tool answers its caller's question, not the conversation's.
-        var messages = new ArrayList<>(input.equals(inputs.input()) ? inputs.history() : List.<ChatMessage>of());
-        messages.add(ChatMessage.user(input));
+        boolean conversation = input.equals(inputs.question());
+        var messages = new ArrayList<>(conversation ? inputs.history() : List.<ChatMessage>of());
+        if (!conversation || inputs.input() != null) messages.add(ChatMessage.user(input));
         messages.addAll(extra);
         String model = step.model() != null ? step.model() : inputs.model() != null ? inputs.model() : provider.defaultModel();
         Integer maxTokens = step.maxTokens() != null ? step.maxTokens() : inputs.maxTokens();

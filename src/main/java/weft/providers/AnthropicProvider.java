@@ -129,7 +129,24 @@ public final class AnthropicProvider implements Provider {
                 else tool.putObject("input_schema").put("type", "object");
             }
         }
+        sampling(body, request.sampling());
         return body;
+    }
+
+    /**
+     * Only what the run set. Both {@code temperature} and {@code top_p} go when both are set,
+     * though Anthropic advises altering one of them, and newer models (Claude Sonnet 4.5 and
+     * later, by users' reports) refuse the pair with a 400 that reaches the client as such:
+     * which one to drop is the caller's choice, not something to decide silently here.
+     */
+    private static void sampling(ObjectNode body, Sampling sampling) {
+        if (sampling.temperature() != null) body.put("temperature", sampling.temperature());
+        if (sampling.topP() != null) body.put("top_p", sampling.topP());
+        if (!sampling.stop().isEmpty()) {
+            ArrayNode stop = body.putArray("stop_sequences");
+            sampling.stop().forEach(stop::add);
+        }
+        if (sampling.user() != null) body.putObject("metadata").put("user_id", sampling.user());
     }
 
     /**

@@ -199,6 +199,7 @@ public final class DemoProvider implements Provider {
         long start = System.nanoTime();
         List<Part> reply = request.tools().isEmpty() ? null : DemoTools.answer(request);
         if (reply == null) reply = new Draft(request).write().stream().<Part>map(Part.Text::new).toList();
+        reply = untilStop(reply, request.sampling().stop());
         // The limit cuts the same reply short, so a capped answer is a prefix of the full one.
         // Text pieces and argument fragments are the tokens; a call's start and end cost nothing.
         Integer max = request.maxTokens();
@@ -223,6 +224,36 @@ public final class DemoProvider implements Provider {
         }
         String reason = capped ? "length" : called ? "tool_calls" : "stop";
         sink.accept(new Part.Finish(reason, new Usage(inputTokens(request), count, false)));
+    }
+
+    /**
+     * The reply cut just before the first stop string, which is never written, so that stop
+     * sequences can be watched offline. The whole reply is known in advance, so a stop string
+     * split across tokens is found too; the token it starts in is kept up to it. A reply that
+     * calls tools is left whole: a cut could end it inside a call.
+     */
+    static List<Part> untilStop(List<Part> reply, List<String> stops) {
+        if (stops.isEmpty() || !reply.stream().allMatch(p -> p instanceof Part.Text)) return reply;
+        var text = new StringBuilder();
+        for (Part part : reply) text.append(((Part.Text) part).text());
+        int cut = -1;
+        for (String stop : stops) {
+            int at = stop.isEmpty() ? -1 : text.indexOf(stop);
+            if (at >= 0 && (cut < 0 || at < cut)) cut = at;
+        }
+        if (cut < 0) return reply;
+        var kept = new ArrayList<Part>();
+        int end = 0;
+        for (Part part : reply) {
+            String token = ((Part.Text) part).text();
+            if (end + token.length() > cut) {
+                if (cut > end) kept.add(new Part.Text(token.substring(0, cut - end)));
+                break;
+            }
+            kept.add(part);
+            end += token.length();
+        }
+        return kept;
     }
 
     /** Sleeps (never spins) until the deadline; an interrupt ends the answer at once, even when there is no wait. */

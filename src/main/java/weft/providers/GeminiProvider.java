@@ -142,8 +142,26 @@ public final class GeminiProvider implements Provider {
                 if (parameters != null) declaration.set("parameters", parameters);
             }
         }
-        if (request.maxTokens() != null) body.putObject("generationConfig").put("maxOutputTokens", request.maxTokens());
+        ObjectNode config = generationConfig(request);
+        if (!config.isEmpty()) body.set("generationConfig", config);
         return body;
+    }
+
+    /**
+     * The limit and the sampling the run set, and nothing else, so Gemini's defaults hold
+     * otherwise. Gemini has no field for the end user, so {@code user} is not sent.
+     */
+    private static ObjectNode generationConfig(ModelRequest request) {
+        ObjectNode config = JSON.createObjectNode();
+        if (request.maxTokens() != null) config.put("maxOutputTokens", request.maxTokens());
+        Sampling sampling = request.sampling();
+        if (sampling.temperature() != null) config.put("temperature", sampling.temperature());
+        if (sampling.topP() != null) config.put("topP", sampling.topP());
+        if (!sampling.stop().isEmpty()) {
+            ArrayNode stop = config.putArray("stopSequences");
+            sampling.stop().forEach(stop::add);
+        }
+        return config;
     }
 
     /** A new part at the end of {@code contents}: in its last turn if that is {@code role}'s, else in a new turn. */

@@ -122,7 +122,23 @@ public final class OpenAiProvider implements Provider {
         // Without this OpenAI reports no usage at all in a streamed answer.
         body.putObject("stream_options").put("include_usage", true);
         if (request.maxTokens() != null) body.put(tokenLimitField, request.maxTokens());
+        sampling(body, request.sampling());
         return body;
+    }
+
+    /**
+     * Only what the run set, so each server's own defaults hold otherwise. OpenAI is replacing
+     * {@code user} with {@code safety_identifier} and {@code prompt_cache_key} but still accepts
+     * it, and the servers that imitate OpenAI know only {@code user}.
+     */
+    private static void sampling(ObjectNode body, Sampling sampling) {
+        if (sampling.temperature() != null) body.put("temperature", sampling.temperature());
+        if (sampling.topP() != null) body.put("top_p", sampling.topP());
+        if (!sampling.stop().isEmpty()) {
+            ArrayNode stop = body.putArray("stop");
+            sampling.stop().forEach(stop::add);
+        }
+        if (sampling.user() != null) body.put("user", sampling.user());
     }
 
 

@@ -52,7 +52,16 @@ public final class WorkflowRun {
      * new message, and {@code {input}} is the last thing the user said.
      */
     public record Inputs(String input, String system, List<ChatMessage> history, List<Document> documents,
-                         String provider, String model, Integer maxTokens) {
+                         String provider, String model, Integer maxTokens, weft.providers.Sampling sampling) {
+        public Inputs {
+            sampling = sampling == null ? weft.providers.Sampling.NONE : sampling;
+        }
+
+        public Inputs(String input, String system, List<ChatMessage> history, List<Document> documents,
+                      String provider, String model, Integer maxTokens) {
+            this(input, system, history, documents, provider, model, maxTokens, null);
+        }
+
         /** The user's message: the new one, or the last one of the history. */
         public String question() {
             if (input != null) return input;
@@ -285,7 +294,8 @@ public final class WorkflowRun {
         var toolbox = tools.forAgent(step, workflow.finalAgents().contains(step.name()), inputs.documents(),
                 agent -> agentTool(agent, step.name(), vars));
         var llm = new LlmAgent(step.name(), parent, provider,
-                new ModelRequest(model, instruction, messages, inputs.documents(), maxTokens), toolbox, tools.maxSteps());
+                new ModelRequest(model, instruction, messages, inputs.documents(), maxTokens).withSampling(inputs.sampling()),
+                toolbox, tools.maxSteps());
         var me = new AgentRun(step.name(), llm, new Transcript(step.name()), new Stopper<>());
         agents.add(me);
         latestByName.put(step.name(), me);

@@ -10,13 +10,19 @@ import weft.edge.Authenticate;
 import weft.edge.ClientAddress;
 import weft.edge.ConnectionBudget;
 import weft.edge.Cors;
+import weft.edge.ErrorShapes;
 import weft.edge.HostCheck;
 import weft.edge.JdkLimits;
 import weft.edge.RequestLimits;
 import weft.edge.SecurityHeaders;
 import weft.edge.Tls;
 import weft.http.Api;
+import weft.http.Router;
 import weft.metrics.Metrics;
+import weft.openai.ChatCompletionsApi;
+import weft.openai.ModelNames;
+import weft.openai.ModelsApi;
+import weft.openai.OpenAiErrors;
 import weft.providers.AnthropicProvider;
 import weft.providers.DemoProvider;
 import weft.providers.GeminiProvider;
@@ -52,6 +58,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -163,13 +170,23 @@ public final class Main {
         // With a secret every instance derives the same ticket key; otherwise the stores share a random one.
         var tickets = new Tickets(s.auth().jwtSecret() != null ? () -> Tickets.derivedKey(s.auth().jwtSecret())
                 : () -> stores.keys().key("tickets"), Clock.systemUTC());
-        var router = Api.router(runs, stores, providers, workflows, metrics, streams, new Api.Options(s.heartbeat(),
-                s.sseRetry(), s.maxBodyBytes(), s.limits().maxDocuments(), s.limits().maxDocumentChars(), s.limits().maxTokens(),
-                s.tools().maxTools(), serverTools.names(), s.tools().maxResultChars()),
-                new Api.Access(tickets, edge.exposure() == Exposure.INSECURE));
+        var options = new Api.Options(s.heartbeat(), s.sseRetry(), s.maxBodyBytes(), s.limits().maxDocuments(),
+                s.limits().maxDocumentChars(), s.limits().maxTokens(), s.tools().maxTools(), serverTools.names(),
+                s.tools().maxResultChars());
+        var serving = Api.Serving.of(runs, stores, metrics, streams, options);
+        // Other formats of the same runs: OpenAI's Chat Completions and model list.
+        var models = new ModelNames(providers, workflows);
+        var faces = new ArrayList<Router.Route>();
+        faces.addAll(new ChatCompletionsApi(runs, workflows, models, serving.stream(), serving.waiter(), stores.events(),
+                s.maxBodyBytes(), serving.limits()).routes());
+        faces.addAll(new ModelsApi(models, System.currentTimeMillis() / 1000).routes());
+        var router = Api.router(serving, runs, stores, providers, workflows, metrics, options,
+                new Api.Access(tickets, edge.exposure() == Exposure.INSECURE), faces);
+        var openAiErrors = new OpenAiErrors();
         var server = edge.tls().bind(new InetSocketAddress(s.host(), s.port()), 4096);
         // The edge: every request passes these filters, in this order, before the router.
         server.createContext("/", router).getFilters().addAll(List.of(
+                new ErrorShapes(Map.of("/v1/chat/completions", openAiErrors, "/v1/models", openAiErrors)),
                 edge.clientAddress(),
                 accessLog,
                 new RequestLimits(edge.connections().maxConnections(), metrics),

@@ -24,18 +24,28 @@ public final class Api {
     /** Who may call: the tickets the ticket endpoint issues, and whether the server runs open (WEFT_INSECURE=1). */
     public record Access(Tickets tickets, boolean insecure) {}
 
-    public static Router router(Runs runs, Stores stores, Providers providers, Workflows workflows, Metrics metrics,
-                                StreamLimits streams, Options options, Access access) {
-        var stream = new EventStream(runs, stores.runs(), stores.events(), metrics, streams, options.heartbeat(),
-                options.retry());
-        var waiter = new RunWaiter(runs, stores.runs(), stores.events(), options.heartbeat());
+    /**
+     * How every format serves a run: following its log onto a response, or waiting for its end.
+     * Other formats (OpenAI's, the AI SDK's) are given these to make their routes with.
+     */
+    public record Serving(EventStream stream, RunWaiter waiter, RunRequestReader.Limits limits, int maxBodyBytes) {
+        public static Serving of(Runs runs, Stores stores, Metrics metrics, StreamLimits streams, Options options) {
+            return new Serving(new EventStream(runs, stores.runs(), stores.events(), metrics, streams, options.heartbeat(),
+                    options.retry()), new RunWaiter(runs, stores.runs(), stores.events(), options.heartbeat()),
+                    new RunRequestReader.Limits(options.maxDocuments(), options.maxDocumentChars(), options.maxTokens(),
+                            options.maxTools(), options.serverTools()), options.maxBodyBytes());
+        }
+    }
+
+    /** Weft's own routes and {@code faces}, the routes of the other formats. */
+    public static Router router(Serving serving, Runs runs, Stores stores, Providers providers, Workflows workflows,
+                                Metrics metrics, Options options, Access access, List<Router.Route> faces) {
         var routes = new ArrayList<Router.Route>();
-        routes.addAll(new RunsApi(runs, stream, waiter, options.maxBodyBytes(),
-                new RunRequestReader.Limits(options.maxDocuments(), options.maxDocumentChars(), options.maxTokens(),
-                        options.maxTools(), options.serverTools()),
+        routes.addAll(new RunsApi(runs, serving.stream(), serving.waiter(), options.maxBodyBytes(), serving.limits(),
                 access.tickets(), options.maxToolResultChars()).routes());
         routes.addAll(new SessionsApi(stores.sessions()).routes());
         routes.addAll(new SystemApi(providers, workflows, metrics, stores.health(), access.insecure()).routes());
+        routes.addAll(faces);
         return new Router(metrics, List.copyOf(routes));
     }
 }

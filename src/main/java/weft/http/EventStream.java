@@ -38,7 +38,7 @@ public final class EventStream {
     private final Duration heartbeat;
     private final long retryMillis;
 
-    EventStream(Runs runs, RunStore records, EventLog events, Metrics metrics, StreamLimits limits, Duration heartbeat,
+    public EventStream(Runs runs, RunStore records, EventLog events, Metrics metrics, StreamLimits limits, Duration heartbeat,
                 Duration retry) {
         this.runs = runs;
         this.records = records;

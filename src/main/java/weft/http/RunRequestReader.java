@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * Unknown fields are refused too: a typo such as {@code "strem":false} would otherwise be
  * silently ignored.
  */
-final class RunRequestReader {
+public final class RunRequestReader {
     private static final Set<String> FIELDS = Set.of("input", "workflow", "session_id", "provider", "model",
             "system", "documents", "max_tokens", "stream", "background", "on_disconnect", "tools");
     /** The names providers accept for a function: OpenAI's rule, the strictest of the three. */
@@ -34,7 +34,7 @@ final class RunRequestReader {
      * What one request may ask for: {@code WEFT_MAX_DOCUMENTS}, {@code WEFT_MAX_DOCUMENT_CHARS},
      * {@code WEFT_MAX_TOKENS}, {@code WEFT_MAX_TOOLS}, and the server tools there are.
      */
-    record Limits(int maxDocuments, int maxDocumentChars, int maxTokens, int maxTools, List<String> serverTools) {
+    public record Limits(int maxDocuments, int maxDocumentChars, int maxTokens, int maxTools, List<String> serverTools) {
         Limits(int maxDocuments, int maxDocumentChars, int maxTokens) {
             this(maxDocuments, maxDocumentChars, maxTokens, 32, List.of());
         }
@@ -108,7 +108,16 @@ final class RunRequestReader {
         JsonBody.onlyFields(t, Set.of("type", "name", "description", "parameters"), where + ".",
                 "a function tool has type, name, description and parameters");
         if (!"function".equals(t.path("type").asText(null))) throw HttpError.invalid("'" + where + ".type' must be \"function\"");
-        String name = string(t, "name");
+        return function(t, string(t, "description"), where);
+    }
+
+    /**
+     * A function tool's {@code name} and {@code parameters}, checked, read from {@code t}: a
+     * Weft tool or, for the OpenAI formats, the {@code function} object of an OpenAI tool.
+     */
+    public static ToolDeclaration.Function function(JsonNode t, String description, String where) {
+        JsonNode nameNode = t.get("name");
+        String name = nameNode != null && nameNode.isTextual() ? nameNode.textValue() : null;
         if (name == null || !TOOL_NAME.matcher(name).matches()) {
             throw HttpError.invalid("'" + where + ".name' must be 1 to 64 letters, digits, '_' or '-', got " + t.get("name"));
         }
@@ -119,7 +128,7 @@ final class RunRequestReader {
         if (!parameters.isObject() || !"object".equals(parameters.path("type").asText(null))) {
             throw HttpError.invalid("'" + where + ".parameters' must be a JSON Schema of \"type\": \"object\" (a function's arguments are an object)");
         }
-        return new ToolDeclaration.Function(new ToolSpec(name, string(t, "description"), parameters));
+        return new ToolDeclaration.Function(new ToolSpec(name, description, parameters));
     }
 
     private static String string(JsonNode body, String field) {

@@ -37,7 +37,7 @@ public final class RunWaiter {
     private final EventLog events;
     private final Duration heartbeat;
 
-    RunWaiter(Runs runs, RunStore records, EventLog events, Duration heartbeat) {
+    public RunWaiter(Runs runs, RunStore records, EventLog events, Duration heartbeat) {
         this.runs = runs;
         this.records = records;
         this.events = events;

@@ -49,6 +49,11 @@ public final class Providers {
         return List.copyOf(available.keySet());
     }
 
+    /** Whether {@code name} is a provider Weft has, configured here or not. */
+    public boolean known(String name) {
+        return ENABLED_BY.containsKey(name) || available.containsKey(name);
+    }
+
     /** Why {@code name} cannot be used, phrased as what to change. */
     public String whyUnavailable(String name) {
         String variable = ENABLED_BY.get(name);

@@ -32,6 +32,24 @@ public record Workflow(String name, String description, Step root, List<Step.Age
         return names;
     }
 
+    /**
+     * The one agent whose text, as it streams, is the run's answer: the last step's agent when
+     * that step runs it once. Empty when the last step is a loop (the answer is whichever pass
+     * ends it) or runs several agents at once: then the answer is only known at the end.
+     */
+    public java.util.Optional<String> answerAgent() {
+        Step last = root;
+        while (true) {
+            switch (last) {
+                case Step.Agent a -> { return java.util.Optional.of(a.name()); }
+                case Step.Plan p -> { return java.util.Optional.of(p.agent().name()); }
+                case Step.Sequential s when !s.steps().isEmpty() -> last = s.steps().getLast();
+                case Step.Parallel p when p.steps().size() == 1 -> last = p.steps().getFirst();
+                default -> { return java.util.Optional.empty(); }
+            }
+        }
+    }
+
     private static void collectFinal(Step step, Set<String> names) {
         switch (step) {
             case Step.Agent a -> names.add(a.name());

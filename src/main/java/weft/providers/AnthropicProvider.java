@@ -128,9 +128,23 @@ public final class AnthropicProvider implements Provider {
                 if (spec.parameters() != null) tool.set("input_schema", spec.parameters());
                 else tool.putObject("input_schema").put("type", "object");
             }
+            toolChoice(body, request.toolChoice());
         }
         sampling(body, request.sampling());
         return body;
+    }
+
+    /**
+     * OpenAI's choices under Anthropic's names: {@code required} is {@code any}, a named
+     * function a {@code tool}. {@code auto} is the default and is left out.
+     */
+    private static void toolChoice(ObjectNode body, ToolChoice choice) {
+        switch (choice) {
+            case ToolChoice.Mode.AUTO -> { }
+            case ToolChoice.Mode.NONE -> body.putObject("tool_choice").put("type", "none");
+            case ToolChoice.Mode.REQUIRED -> body.putObject("tool_choice").put("type", "any");
+            case ToolChoice.Function(String name) -> body.putObject("tool_choice").put("type", "tool").put("name", name);
+        }
     }
 
     /**

@@ -21,8 +21,10 @@ import java.util.regex.Pattern;
  * How the demo model uses tools: on a fresh question it picks the offered tools the question
  * plainly asks for (arithmetic, the time, the run's documents, a tool named after a word of
  * the question) and calls them all at once; once their results are back it answers from them
- * and calls nothing more, so an agent's loop always ends after one round. Everything follows
- * from the request's text, so the same request gives the same parts.
+ * and calls nothing more, so an agent's loop always ends after one round. The request's
+ * {@link ToolChoice} bends the pick: none, at least one (the first offered when the question
+ * asks for none), or exactly the named one. Everything follows from the request's text, so the
+ * same request gives the same parts.
  */
 final class DemoTools {
 
@@ -62,7 +64,7 @@ final class DemoTools {
         if (messages.isEmpty()) return null;
         return switch (messages.getLast().role()) {
             case USER -> {
-                List<Call> calls = choose(request);
+                List<Call> calls = underChoice(request);
                 yield calls.isEmpty() ? null : callParts(request, calls);
             }
             case TOOL -> tokens(fromResults(request)).stream().<Part>map(Part.Text::new).toList();
@@ -70,24 +72,55 @@ final class DemoTools {
         };
     }
 
+    /**
+     * The calls a fresh question gets under the request's tool choice. Only a fresh question:
+     * results are always answered, or a required call would follow every round of them.
+     */
+    private static List<Call> underChoice(ModelRequest request) {
+        return switch (request.toolChoice()) {
+            case ToolChoice.Mode.AUTO -> choose(request);
+            case ToolChoice.Mode.NONE -> List.of();
+            case ToolChoice.Mode.REQUIRED -> {
+                List<Call> asked = choose(request);
+                yield asked.isEmpty() ? List.of(forced(request, request.tools().getFirst())) : asked;
+            }
+            case ToolChoice.Function(String name) -> List.of(forced(request, request.tools().stream()
+                    .filter(tool -> tool.name().equals(name)).findFirst()
+                    // A real provider refuses a name it was not offered; the demo calls it anyway,
+                    // with nothing, so what the runner makes of an unknown tool can be watched.
+                    .orElse(new ToolSpec(name, null, null))));
+        };
+    }
+
     /** The calls a fresh question asks for, in the order the tools were offered. */
     static List<Call> choose(ModelRequest request) {
-        String question = request.lastUserText();
         List<Call> calls = new ArrayList<>();
         for (ToolSpec tool : request.tools()) {
-            ObjectNode arguments = switch (tool.name()) {
-                case "calculator" -> {
-                    String expression = arithmetic(question);
-                    yield expression == null ? null : JSON.createObjectNode().put("expression", expression);
-                }
-                case "clock" -> asksTheTime(question) ? clockArguments(question) : null;
-                case "documents" -> request.documents().isEmpty() ? null
-                        : JSON.createObjectNode().put("query", query(question));
-                default -> namedInQuestion(tool.name(), question) ? fromSchema(tool.parameters(), question) : null;
-            };
+            ObjectNode arguments = asked(request, tool);
             if (arguments != null) calls.add(new Call(tool.name(), write(arguments)));
         }
         return calls;
+    }
+
+    /** A call of {@code tool} whether or not the question asks for it: its arguments then come from its schema. */
+    private static Call forced(ModelRequest request, ToolSpec tool) {
+        ObjectNode arguments = asked(request, tool);
+        return new Call(tool.name(), write(arguments != null ? arguments : fromSchema(tool.parameters(), request.lastUserText())));
+    }
+
+    /** The arguments of {@code tool} if the question asks for it, else null. */
+    private static ObjectNode asked(ModelRequest request, ToolSpec tool) {
+        String question = request.lastUserText();
+        return switch (tool.name()) {
+            case "calculator" -> {
+                String expression = arithmetic(question);
+                yield expression == null ? null : JSON.createObjectNode().put("expression", expression);
+            }
+            case "clock" -> asksTheTime(question) ? clockArguments(question) : null;
+            case "documents" -> request.documents().isEmpty() ? null
+                    : JSON.createObjectNode().put("query", query(question));
+            default -> namedInQuestion(tool.name(), question) ? fromSchema(tool.parameters(), question) : null;
+        };
     }
 
     /** The arithmetic in the question as it was written ("12.5 * (3 + 4)"), or null if there is none. */

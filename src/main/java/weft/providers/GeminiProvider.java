@@ -103,7 +103,7 @@ public final class GeminiProvider implements Provider {
                 .build();
     }
 
-    /** The {@code GenerateContentRequest}: the conversation, the system instruction, the tools, the output limit. */
+    /** The {@code GenerateContentRequest}: the conversation, the system instruction, the tools and their choice, the output limit. */
     private static ObjectNode body(ModelRequest request) {
         ObjectNode body = JSON.createObjectNode();
         ArrayNode contents = body.putArray("contents");
@@ -141,10 +141,30 @@ public final class GeminiProvider implements Provider {
                 ObjectNode parameters = GeminiSchema.parameters(spec.parameters());
                 if (parameters != null) declaration.set("parameters", parameters);
             }
+            toolConfig(body, request.toolChoice());
         }
         ObjectNode config = generationConfig(request);
         if (!config.isEmpty()) body.set("generationConfig", config);
         return body;
+    }
+
+    /**
+     * OpenAI's choices as Gemini's function calling modes: {@code required} is {@code ANY}, and a
+     * named function is {@code ANY} narrowed to that one name, the only mode Gemini takes
+     * {@code allowedFunctionNames} with. {@code AUTO} is the default and is left out.
+     */
+    private static void toolConfig(ObjectNode body, ToolChoice choice) {
+        switch (choice) {
+            case ToolChoice.Mode.AUTO -> { }
+            case ToolChoice.Mode.NONE -> functionCalling(body).put("mode", "NONE");
+            case ToolChoice.Mode.REQUIRED -> functionCalling(body).put("mode", "ANY");
+            case ToolChoice.Function(String name) ->
+                    functionCalling(body).put("mode", "ANY").putArray("allowedFunctionNames").add(name);
+        }
+    }
+
+    private static ObjectNode functionCalling(ObjectNode body) {
+        return body.putObject("toolConfig").putObject("functionCallingConfig");
     }
 
     /**

@@ -117,6 +117,7 @@ public final class OpenAiProvider implements Provider {
                 if (spec.description() != null) function.put("description", spec.description());
                 if (spec.parameters() != null) function.set("parameters", spec.parameters());
             }
+            toolChoice(body, request.toolChoice());
         }
         body.put("stream", true);
         // Without this OpenAI reports no usage at all in a streamed answer.
@@ -141,6 +142,16 @@ public final class OpenAiProvider implements Provider {
         if (sampling.user() != null) body.put("user", sampling.user());
     }
 
+    /** {@code "auto"} is OpenAI's default, so it is left out, as every setting left to the server is. */
+    private static void toolChoice(ObjectNode body, ToolChoice choice) {
+        switch (choice) {
+            case ToolChoice.Mode.AUTO -> { }
+            case ToolChoice.Mode.NONE -> body.put("tool_choice", "none");
+            case ToolChoice.Mode.REQUIRED -> body.put("tool_choice", "required");
+            case ToolChoice.Function(String name) ->
+                    body.putObject("tool_choice").put("type", "function").putObject("function").put("name", name);
+        }
+    }
 
     /**
      * One turn in OpenAI's shape. The assistant's tool calls go back with the ids OpenAI gave

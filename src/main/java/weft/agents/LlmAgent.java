@@ -64,7 +64,8 @@ public record LlmAgent(String name, String parent, Provider provider, ModelReque
             var more = new ArrayList<ChatMessage>();
             more.add(ChatMessage.assistant(answer.text(), answer.toolCalls()));
             for (var r : round.results()) more.add(ChatMessage.tool(r));
-            next = next.continued(more);
+            // A choice that forces a call holds for the first answer only, or the model could never stop calling.
+            next = next.continued(more).withToolChoice(weft.providers.ToolChoice.AUTO);
         }
         transcript.complete(used);
         events.emit(new RunEvent.AgentCompleted(name, transcript.text(), used, finish));

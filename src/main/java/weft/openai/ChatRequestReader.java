@@ -6,6 +6,7 @@ import weft.http.RunRequestReader;
 import weft.providers.ChatMessage;
 import weft.providers.Sampling;
 import weft.providers.ToolCall;
+import weft.providers.ToolChoice;
 import weft.providers.ToolResult;
 import weft.runs.OnDisconnect;
 import weft.runs.RunRequest;
@@ -83,14 +84,13 @@ final class ChatRequestReader {
         }
         var conversation = new Conversation(body.get("messages"));
         List<ToolDeclaration> tools = tools(body.get("tools"), limits);
-        String choice = toolChoice(body.get("tool_choice"), tools);
-        if (choice.equals("none")) tools = List.of();
+        ToolChoice choice = toolChoice(body.get("tool_choice"), tools);
         var functions = new LinkedHashSet<String>();
         tools.forEach(t -> functions.add(t.name()));
 
         var run = new RunRequest(conversation.input(), target.workflow(), null, target.provider(), target.model(),
                 conversation.system(), List.of(), maxTokens(body, limits.maxTokens()), stream, false, OnDisconnect.GRACE,
-                tools, conversation.history(), true, sampling(body));
+                tools, conversation.history(), true, sampling(body), choice);
         return new ChatRequest(run, model, stream, includeUsage, functions);
     }
 
@@ -248,13 +248,18 @@ final class ChatRequestReader {
     }
 
     /** {@code auto} (the default), {@code none}, {@code required} or one function by name. */
-    private static String toolChoice(JsonNode choice, List<ToolDeclaration> tools) {
-        if (choice == null || choice.isNull()) return "auto";
-        if (choice.isTextual() && Set.of("auto", "none", "required").contains(choice.textValue())) {
-            if (choice.textValue().equals("required") && tools.isEmpty()) {
-                throw OpenAiErrors.invalid("tool_choice", "'tool_choice' is 'required', but there are no 'tools'.");
+    private static ToolChoice toolChoice(JsonNode choice, List<ToolDeclaration> tools) {
+        if (choice == null || choice.isNull()) return ToolChoice.AUTO;
+        if (choice.isTextual()) {
+            switch (choice.textValue()) {
+                case "auto" -> { return ToolChoice.AUTO; }
+                case "none" -> { return ToolChoice.NONE; }
+                case "required" -> {
+                    if (tools.isEmpty()) throw OpenAiErrors.invalid("tool_choice", "'tool_choice' is 'required', but there are no 'tools'.");
+                    return ToolChoice.REQUIRED;
+                }
+                default -> { }
             }
-            return choice.textValue();
         }
         String name = choice.path("function").path("name").textValue();
         if (!"function".equals(choice.path("type").textValue()) || name == null) {
@@ -264,7 +269,7 @@ final class ChatRequestReader {
         if (tools.stream().noneMatch(t -> t.name().equals(name))) {
             throw OpenAiErrors.invalid("tool_choice", "'tool_choice' names function '" + name + "', which is not in 'tools'.");
         }
-        return "function:" + name;
+        return new ToolChoice.Function(name);
     }
 
     private static Integer maxTokens(JsonNode body, int ceiling) {

@@ -30,13 +30,15 @@ public record RunRequest(
         List<weft.tools.ToolDeclaration> tools,
         List<weft.providers.ChatMessage> conversation,
         boolean handBack,
-        weft.providers.Sampling sampling) {
+        weft.providers.Sampling sampling,
+        weft.providers.ToolChoice toolChoice) {
 
     public RunRequest {
         documents = List.copyOf(documents);
         tools = tools == null ? List.of() : List.copyOf(tools);
         conversation = conversation == null ? null : List.copyOf(conversation);
         sampling = sampling == null ? weft.providers.Sampling.NONE : sampling;
+        toolChoice = toolChoice == null ? weft.providers.ToolChoice.AUTO : toolChoice;
         if (conversation != null && sessionId != null) {
             throw new IllegalArgumentException("a run is given its conversation or continues a session, not both");
         }
@@ -48,7 +50,7 @@ public record RunRequest(
                       List<Document> documents, Integer maxTokens, boolean stream, boolean background,
                       OnDisconnect onDisconnect, List<weft.tools.ToolDeclaration> tools) {
         this(input, workflow, sessionId, provider, model, system, documents, maxTokens, stream, background, onDisconnect,
-                tools, null, false, null);
+                tools, null, false, null, null);
     }
 
     /** Whether the run keeps its conversation in a session. */

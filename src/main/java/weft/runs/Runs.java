@@ -127,7 +127,8 @@ public final class Runs implements Peers.Listener {
             var stopper = new Stopper<RunStatus>();
             var log = events.create(runId);
             var workflowRun = new WorkflowRun(workflow, new WorkflowRun.Inputs(request.input(), request.system(),
-                    history, request.documents(), request.provider(), request.model(), request.maxTokens(), request.sampling()),
+                    history, request.documents(), request.provider(), request.model(), request.maxTokens(), request.sampling(),
+                    request.toolChoice()),
                     providers, log::append, metrics, stopper::stopRequested,
                     new weft.workflows.RunTools(tooling.server(), request.tools(), tooling.settings(), request.handBack()));
             admitted = new Execution(record, caller.limitKey(), input, request.onDisconnect(), log, workflowRun, stopper);

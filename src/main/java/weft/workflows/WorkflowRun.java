@@ -52,14 +52,16 @@ public final class WorkflowRun {
      * new message, and {@code {input}} is the last thing the user said.
      */
     public record Inputs(String input, String system, List<ChatMessage> history, List<Document> documents,
-                         String provider, String model, Integer maxTokens, weft.providers.Sampling sampling) {
+                         String provider, String model, Integer maxTokens, weft.providers.Sampling sampling,
+                         weft.providers.ToolChoice toolChoice) {
         public Inputs {
             sampling = sampling == null ? weft.providers.Sampling.NONE : sampling;
+            toolChoice = toolChoice == null ? weft.providers.ToolChoice.AUTO : toolChoice;
         }
 
         public Inputs(String input, String system, List<ChatMessage> history, List<Document> documents,
                       String provider, String model, Integer maxTokens) {
-            this(input, system, history, documents, provider, model, maxTokens, null);
+            this(input, system, history, documents, provider, model, maxTokens, null, null);
         }
 
         /** The user's message: the new one, or the last one of the history. */
@@ -291,11 +293,12 @@ public final class WorkflowRun {
         messages.addAll(extra);
         String model = step.model() != null ? step.model() : inputs.model() != null ? inputs.model() : provider.defaultModel();
         Integer maxTokens = step.maxTokens() != null ? step.maxTokens() : inputs.maxTokens();
-        var toolbox = tools.forAgent(step, workflow.finalAgents().contains(step.name()), inputs.documents(),
-                agent -> agentTool(agent, step.name(), vars));
-        var llm = new LlmAgent(step.name(), parent, provider,
-                new ModelRequest(model, instruction, messages, inputs.documents(), maxTokens).withSampling(inputs.sampling()),
-                toolbox, tools.maxSteps());
+        boolean answers = workflow.finalAgents().contains(step.name());
+        var toolbox = tools.forAgent(step, answers, inputs.documents(), agent -> agentTool(agent, step.name(), vars));
+        // The run's tool choice is about the tools the run asked for, which only its answering agents get.
+        var request = new ModelRequest(model, instruction, messages, inputs.documents(), maxTokens)
+                .withSampling(inputs.sampling()).withToolChoice(answers ? inputs.toolChoice() : weft.providers.ToolChoice.AUTO);
+        var llm = new LlmAgent(step.name(), parent, provider, request, toolbox, tools.maxSteps());
         var me = new AgentRun(step.name(), llm, new Transcript(step.name()), new Stopper<>());
         agents.add(me);
         latestByName.put(step.name(), me);

@@ -139,6 +139,13 @@ class ChatCompletionsTest {
                 finish.path("choices").get(0).toString(), "six tokens asked for, cut at six");
         JsonNode usage = chunks.getLast();
         assertEquals("[]", usage.path("choices").toString());
+        String head = "{\"id\":\"chatcmpl-" + runId + "\",\"object\":\"chat.completion.chunk\",\"created\":" + created
+                + ",\"model\":\"demo\",";
+        assertEquals(head + "\"choices\":[{\"index\":0,\"delta\":{\"content\":" + TestServer.JSON.valueToTree(
+                chunks.get(1).path("choices").get(0).path("delta").path("content").asText()) + "},\"logprobs\":null,"
+                + "\"finish_reason\":null}],\"usage\":null}", frames.get(1));
+        assertEquals(head + "\"choices\":[],\"usage\":{\"prompt_tokens\":" + usage.path("usage").path("prompt_tokens")
+                + ",\"completion_tokens\":6,\"total_tokens\":" + usage.path("usage").path("total_tokens") + "}}", frames.get(frames.size() - 2));
 
         JsonNode run = TestServer.json(server.get("/v1/runs/" + runId));
         assertEquals("completed", run.path("status").asText());

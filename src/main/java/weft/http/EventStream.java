@@ -119,6 +119,8 @@ public final class EventStream {
 
     private void relay(String runId, long after, SseWriter sse, EventFrames frames) throws IOException, InterruptedException {
         boolean live = false; // the first batch is a replay: its age says nothing about the relay
+        long heartbeatNanos = heartbeat.toNanos();
+        long lastWrite = System.nanoTime();
         var watch = new EndWatch();
         while (true) {
             List<LoggedEvent> batch;
@@ -140,6 +142,7 @@ public final class EventStream {
                     return;
                 }
                 sse.comment("ping");
+                lastWrite = System.nanoTime();
                 live = true;
                 continue;
             }
@@ -156,7 +159,14 @@ public final class EventStream {
                     break;
                 }
             }
-            if (!out.isEmpty()) sse.write(out); // what arrived together leaves together: one flush
+            if (!out.isEmpty()) {
+                sse.write(out); // what arrived together leaves together: one flush
+                lastWrite = System.nanoTime();
+            } else if (System.nanoTime() - lastWrite >= heartbeatNanos) {
+                // A format that shows none of these events still owes proxies and the client a sign of life.
+                sse.comment("ping");
+                lastWrite = System.nanoTime();
+            }
             for (LoggedEvent event : batch) {
                 if ("delta".equals(event.type())) metrics.deltaStreamed(live ? System.nanoTime() - event.appendedNanos() : -1);
             }

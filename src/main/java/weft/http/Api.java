@@ -1,5 +1,6 @@
 package weft.http;
 
+import weft.aisdk.UiChatApi;
 import weft.auth.Tickets;
 import weft.metrics.Metrics;
 import weft.providers.Providers;
@@ -29,11 +30,13 @@ public final class Api {
         var stream = new EventStream(runs, stores.runs(), stores.events(), metrics, streams, options.heartbeat(),
                 options.retry());
         var waiter = new RunWaiter(runs, stores.runs(), stores.events(), options.heartbeat());
+        var limits = new RunRequestReader.Limits(options.maxDocuments(), options.maxDocumentChars(), options.maxTokens(),
+                options.maxTools(), options.serverTools());
         var routes = new ArrayList<Router.Route>();
-        routes.addAll(new RunsApi(runs, stream, waiter, options.maxBodyBytes(),
-                new RunRequestReader.Limits(options.maxDocuments(), options.maxDocumentChars(), options.maxTokens(),
-                        options.maxTools(), options.serverTools()),
+        routes.addAll(new RunsApi(runs, stream, waiter, options.maxBodyBytes(), limits,
                 access.tickets(), options.maxToolResultChars()).routes());
+        routes.addAll(new UiChatApi(runs, stream, stores.sessions(), stores.locks(), workflows, options.maxBodyBytes(),
+                limits).routes());
         routes.addAll(new SessionsApi(stores.sessions()).routes());
         routes.addAll(new SystemApi(providers, workflows, metrics, stores.health(), access.insecure()).routes());
         return new Router(metrics, List.copyOf(routes));

@@ -22,7 +22,7 @@ import java.util.Locale;
  * <p>curl sends {@code -d} bodies as {@code application/x-www-form-urlencoded}; such a body
  * is accepted when it is JSON, so {@code curl -d '{"input":"hi"}'} just works.
  */
-final class JsonBody {
+public final class JsonBody {
     /** Deeper than any request of the contract (a document is three levels down) by far. */
     static final int MAX_DEPTH = 64;
     /** A number longer than this is no count or limit of the contract. */
@@ -46,14 +46,14 @@ final class JsonBody {
      * + its name and adding {@code fields}, what the object may hold: a typo such as
      * {@code "strem"} must not be silently ignored.
      */
-    static void onlyFields(JsonNode node, java.util.Set<String> allowed, String where, String fields) {
+    public static void onlyFields(JsonNode node, java.util.Set<String> allowed, String where, String fields) {
         for (var names = node.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!allowed.contains(name)) throw HttpError.invalid("unknown field '" + where + name + "'; " + fields);
         }
     }
 
-    static JsonNode read(HttpExchange exchange, int maxBytes) throws IOException {
+    public static JsonNode read(HttpExchange exchange, int maxBytes) throws IOException {
         String type = mediaType(exchange.getRequestHeaders().getFirst("Content-Type"));
         boolean form = type.equals("application/x-www-form-urlencoded");
         if (!type.isEmpty() && !form && !type.equals("application/json") && !type.endsWith("+json")) {

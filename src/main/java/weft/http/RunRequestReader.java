@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * Unknown fields are refused too: a typo such as {@code "strem":false} would otherwise be
  * silently ignored.
  */
-final class RunRequestReader {
+public final class RunRequestReader {
     private static final Set<String> FIELDS = Set.of("input", "workflow", "session_id", "provider", "model",
             "system", "documents", "max_tokens", "stream", "background", "on_disconnect", "tools");
     /** The names providers accept for a function: OpenAI's rule, the strictest of the three. */
@@ -34,7 +34,7 @@ final class RunRequestReader {
      * What one request may ask for: {@code WEFT_MAX_DOCUMENTS}, {@code WEFT_MAX_DOCUMENT_CHARS},
      * {@code WEFT_MAX_TOKENS}, {@code WEFT_MAX_TOOLS}, and the server tools there are.
      */
-    record Limits(int maxDocuments, int maxDocumentChars, int maxTokens, int maxTools, List<String> serverTools) {
+    public record Limits(int maxDocuments, int maxDocumentChars, int maxTokens, int maxTools, List<String> serverTools) {
         Limits(int maxDocuments, int maxDocumentChars, int maxTokens) {
             this(maxDocuments, maxDocumentChars, maxTokens, 32, List.of());
         }
@@ -42,7 +42,7 @@ final class RunRequestReader {
 
     private RunRequestReader() {}
 
-    static RunRequest read(JsonNode body, Limits limits) {
+    public static RunRequest read(JsonNode body, Limits limits) {
         JsonBody.onlyFields(body, FIELDS, "", "the fields are " + String.join(", ", FIELDS.stream().sorted().toList()));
         String input = string(body, "input");
         if (input == null) throw HttpError.invalid("'input' is required: the user's message, e.g. {\"input\":\"Hello\"}");

@@ -166,6 +166,7 @@ public final class UiStreamFrames implements EventFrames {
             }
             case RunEvent.Error error -> {
                 lastError = error.code() + ": " + error.message();
+                if (error.agent() != null) close(out, error.agent());
                 Instance instance = error.agent() == null ? null : instances.get(error.agent());
                 if (instance != null) {
                     instance.status = switch (error.code()) {

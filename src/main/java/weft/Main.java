@@ -1,5 +1,6 @@
 package weft;
 
+import weft.aisdk.UiChatApi;
 import weft.auth.AccessTokens;
 import weft.auth.Exposure;
 import weft.auth.Tickets;
@@ -174,12 +175,14 @@ public final class Main {
                 s.limits().maxDocumentChars(), s.limits().maxTokens(), s.tools().maxTools(), serverTools.names(),
                 s.tools().maxResultChars());
         var serving = Api.Serving.of(runs, stores, metrics, streams, options);
-        // Other formats of the same runs: OpenAI's Chat Completions and model list.
+        // Other formats of the same runs: OpenAI's Chat Completions and model list, the AI SDK's UI stream.
         var models = new ModelNames(providers, workflows);
         var faces = new ArrayList<Router.Route>();
         faces.addAll(new ChatCompletionsApi(runs, workflows, models, serving.stream(), serving.waiter(), stores.events(),
                 s.maxBodyBytes(), serving.limits()).routes());
         faces.addAll(new ModelsApi(models, System.currentTimeMillis() / 1000).routes());
+        faces.addAll(new UiChatApi(runs, serving.stream(), stores.sessions(), stores.locks(), workflows, s.maxBodyBytes(),
+                serving.limits()).routes());
         var router = Api.router(serving, runs, stores, providers, workflows, metrics, options,
                 new Api.Access(tickets, edge.exposure() == Exposure.INSECURE), faces);
         var openAiErrors = new OpenAiErrors();

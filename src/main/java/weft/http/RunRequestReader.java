@@ -42,7 +42,7 @@ public final class RunRequestReader {
 
     private RunRequestReader() {}
 
-    static RunRequest read(JsonNode body, Limits limits) {
+    public static RunRequest read(JsonNode body, Limits limits) {
         JsonBody.onlyFields(body, FIELDS, "", "the fields are " + String.join(", ", FIELDS.stream().sorted().toList()));
         String input = string(body, "input");
         if (input == null) throw HttpError.invalid("'input' is required: the user's message, e.g. {\"input\":\"Hello\"}");

@@ -36,6 +36,11 @@ final class RedisSessionLocks implements SessionLocks {
     }
 
     @Override
+    public Optional<String> holder(String sessionId) {
+        return Optional.ofNullable(redis.call(c -> c.get(redis.keys.lock(sessionId))));
+    }
+
+    @Override
     public void release(String sessionId, String runId) {
         redis.call(c -> c.eval(RELEASE, List.of(redis.keys.lock(sessionId)), List.of(runId)));
     }

@@ -31,6 +31,7 @@ final class RedisSessionStore implements SessionStore {
             redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
             return 1
             """;
+    /** Makes the session and keeps the cap: the oldest beyond it go, with their messages. */
     private static final String CREATE = """
             redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'created_at', ARGV[2])
             redis.call('PEXPIRE', KEYS[1], ARGV[3])
@@ -42,8 +43,13 @@ final class RedisSessionStore implements SessionStore {
                 if i % 2 == 1 then redis.call('DEL', ARGV[6] .. 'session:' .. id, ARGV[6] .. 'session:' .. id .. ':messages') end
               end
             end
-            return 1
+            return ARGV[1]
             """;
+    /** The owner of a session there is, or of the one it makes now: one script, so two callers make one session. */
+    private static final String FIND_OR_CREATE = """
+            local owner = redis.call('HGET', KEYS[1], 'owner')
+            if owner then return owner end
+            """ + CREATE;
 
     private final Redis redis;
     private final Keys keys;
@@ -64,6 +70,15 @@ final class RedisSessionStore implements SessionStore {
                 Long.toString(session.createdAt()), Long.toString(ttlMillis), session.id(), Integer.toString(maxSessions),
                 keys.prefix())));
         return session;
+    }
+
+    @Override
+    public Optional<Session> findOrCreate(String sessionId, String owner) {
+        long now = System.currentTimeMillis();
+        Object holder = redis.call(c -> c.eval(FIND_OR_CREATE, List.of(keys.session(sessionId), keys.sessions()), List.of(owner,
+                Long.toString(now), Long.toString(ttlMillis), sessionId, Integer.toString(maxSessions), keys.prefix())));
+        if (!owner.equals(holder)) return Optional.empty();
+        return find(sessionId); // renews it and reads its history
     }
 
     @Override

@@ -14,6 +14,11 @@ public final class InMemorySessionLocks implements SessionLocks {
     }
 
     @Override
+    public Optional<String> holder(String sessionId) {
+        return Optional.ofNullable(holders.get(sessionId));
+    }
+
+    @Override
     public void release(String sessionId, String runId) {
         holders.remove(sessionId, runId);
     }

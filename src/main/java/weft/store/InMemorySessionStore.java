@@ -27,6 +27,19 @@ public final class InMemorySessionStore implements SessionStore {
     }
 
     @Override
+    public Optional<Session> findOrCreate(String sessionId, String owner) {
+        synchronized (sessions) { // as append: no turn lands between the look and the put
+            long now = System.currentTimeMillis();
+            Session s = sessions.get(sessionId, now);
+            if (s == null) {
+                s = new Session(sessionId, owner, now, List.of());
+                sessions.put(sessionId, s, bytes(s), now);
+            }
+            return Optional.of(s).filter(found -> found.owner().equals(owner));
+        }
+    }
+
+    @Override
     public Optional<Session> find(String sessionId) {
         return Optional.ofNullable(sessions.get(sessionId, System.currentTimeMillis()));
     }

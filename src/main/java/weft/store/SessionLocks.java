@@ -12,6 +12,9 @@ public interface SessionLocks {
     /** Takes the session for {@code runId}; if another run holds it, returns that run's id instead. */
     Optional<String> claim(String sessionId, String runId);
 
+    /** The run that holds the session now, if any: a session's running run. */
+    Optional<String> holder(String sessionId);
+
     /** Gives the session back, if {@code runId} still holds it. */
     void release(String sessionId, String runId);
 }

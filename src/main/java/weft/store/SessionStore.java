@@ -14,6 +14,13 @@ public interface SessionStore {
 
     Session create(String owner);
 
+    /**
+     * The session {@code sessionId}, made empty for {@code owner} when there is none (a client
+     * that names its own conversations, as the AI SDK's chat id does); empty when it is another
+     * owner's. Renews its time to live, as {@link #find} does; concurrent calls make one session.
+     */
+    Optional<Session> findOrCreate(String sessionId, String owner);
+
     /** Empty for an unknown or expired session; renews the session's time to live. */
     Optional<Session> find(String sessionId);
 

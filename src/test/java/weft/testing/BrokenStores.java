@@ -123,6 +123,11 @@ public final class BrokenStores {
                 return real.create(owner);
             }
 
+            public Optional<Session> findOrCreate(String sessionId, String owner) {
+                check("sessions.create");
+                return real.findOrCreate(sessionId, owner);
+            }
+
             public Optional<Session> find(String sessionId) {
                 check("sessions.find");
                 return real.find(sessionId);
@@ -142,6 +147,11 @@ public final class BrokenStores {
             public Optional<String> claim(String sessionId, String runId) {
                 check("locks.claim");
                 return real.claim(sessionId, runId);
+            }
+
+            public Optional<String> holder(String sessionId) {
+                check("locks.claim");
+                return real.holder(sessionId);
             }
 
             public void release(String sessionId, String runId) {

@@ -23,6 +23,7 @@ import weft.openai.ChatCompletionsApi;
 import weft.openai.ModelNames;
 import weft.openai.ModelsApi;
 import weft.openai.OpenAiErrors;
+import weft.openai.ResponsesApi;
 import weft.providers.AnthropicProvider;
 import weft.providers.DemoProvider;
 import weft.providers.GeminiProvider;
@@ -174,11 +175,13 @@ public final class Main {
                 s.limits().maxDocumentChars(), s.limits().maxTokens(), s.tools().maxTools(), serverTools.names(),
                 s.tools().maxResultChars());
         var serving = Api.Serving.of(runs, stores, metrics, streams, options);
-        // Other formats of the same runs: OpenAI's Chat Completions and model list.
+        // Other formats of the same runs: OpenAI's Chat Completions, Responses and model list.
         var models = new ModelNames(providers, workflows);
         var faces = new ArrayList<Router.Route>();
         faces.addAll(new ChatCompletionsApi(runs, workflows, models, serving.stream(), serving.waiter(), stores.events(),
                 s.maxBodyBytes(), serving.limits()).routes());
+        faces.addAll(new ResponsesApi(runs, workflows, models, serving.stream(), serving.waiter(), stores.events(),
+                stores.sessions(), s.maxBodyBytes(), serving.limits()).routes());
         faces.addAll(new ModelsApi(models, System.currentTimeMillis() / 1000).routes());
         var router = Api.router(serving, runs, stores, providers, workflows, metrics, options,
                 new Api.Access(tickets, edge.exposure() == Exposure.INSECURE), faces);
@@ -186,7 +189,8 @@ public final class Main {
         var server = edge.tls().bind(new InetSocketAddress(s.host(), s.port()), 4096);
         // The edge: every request passes these filters, in this order, before the router.
         server.createContext("/", router).getFilters().addAll(List.of(
-                new ErrorShapes(Map.of("/v1/chat/completions", openAiErrors, "/v1/models", openAiErrors)),
+                new ErrorShapes(Map.of("/v1/chat/completions", openAiErrors, "/v1/responses", openAiErrors,
+                        "/v1/models", openAiErrors)),
                 edge.clientAddress(),
                 accessLog,
                 new RequestLimits(edge.connections().maxConnections(), metrics),

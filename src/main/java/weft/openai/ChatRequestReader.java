@@ -90,7 +90,7 @@ final class ChatRequestReader {
 
         var run = new RunRequest(conversation.input(), target.workflow(), null, target.provider(), target.model(),
                 conversation.system(), List.of(), maxTokens(body, limits.maxTokens()), stream, false, OnDisconnect.GRACE,
-                tools, conversation.history(), true, sampling(body), choice);
+                tools, conversation.history(), true, sampling(body), choice, null, null);
         return new ChatRequest(run, model, stream, includeUsage, functions);
     }
 
@@ -278,7 +278,7 @@ final class ChatRequestReader {
         return completion != null ? completion : legacy;
     }
 
-    private static Integer positive(JsonNode body, String field, int ceiling) {
+    static Integer positive(JsonNode body, String field, int ceiling) {
         JsonNode v = body.get(field);
         if (v == null || v.isNull()) return null;
         if (!v.isIntegralNumber() || v.bigIntegerValue().signum() < 1) {
@@ -309,7 +309,7 @@ final class ChatRequestReader {
         return new Sampling(temperature, topP, stop, text(body, "user"));
     }
 
-    private static Double number(JsonNode body, String field, double min, double max) {
+    static Double number(JsonNode body, String field, double min, double max) {
         JsonNode v = body.get(field);
         if (v == null || v.isNull()) return null;
         if (!v.isNumber()) throw OpenAiErrors.invalid(field, "Invalid type for '" + field + "': expected a decimal, but got " + typeOf(v) + ".");
@@ -325,21 +325,21 @@ final class ChatRequestReader {
         return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
     }
 
-    private static String text(JsonNode node, String field) {
+    static String text(JsonNode node, String field) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) return null;
         if (!v.isTextual()) throw OpenAiErrors.invalid(field, "Invalid type for '" + field + "': expected a string, but got " + typeOf(v) + ".");
         return v.textValue();
     }
 
-    private static boolean bool(JsonNode node, String field) {
+    static boolean bool(JsonNode node, String field) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) return false;
         if (!v.isBoolean()) throw OpenAiErrors.invalid(field, "Invalid type for '" + field + "': expected a boolean, but got " + typeOf(v) + ".");
         return v.booleanValue();
     }
 
-    private static boolean hasType(JsonNode v, String type) {
+    static boolean hasType(JsonNode v, String type) {
         return switch (type) {
             case "number" -> v.isNumber();
             case "boolean" -> v.isBoolean();
@@ -350,12 +350,12 @@ final class ChatRequestReader {
         };
     }
 
-    private static String typeOf(JsonNode v) {
+    static String typeOf(JsonNode v) {
         return v.isTextual() ? "a string" : v.isNumber() ? "a number" : v.isBoolean() ? "a boolean"
                 : v.isArray() ? "an array" : v.isObject() ? "an object" : "null";
     }
 
-    private static String article(String type) {
+    static String article(String type) {
         return (type.startsWith("a") || type.startsWith("o") ? "an " : "a ") + type;
     }
 }

@@ -113,7 +113,9 @@ final class ResponseEvents implements EventFrames {
             case RunEvent.AgentCompleted c when answers(c.agent()) -> {
                 if (c.finishReason() != null) finish = c.finishReason();
                 closeCalls(out, "completed");
-                closeMessage(out, "length".equals(c.finishReason()) ? "incomplete" : "completed");
+                // No finish reason: the agent was stopped before its model finished.
+                boolean whole = c.finishReason() != null && !c.finishReason().equals("length");
+                closeMessage(out, whole ? "completed" : "incomplete");
             }
             case RunEvent.AgentCompleted c -> {
                 reasoningTokens += c.usage().outputTokens();

@@ -182,16 +182,20 @@ public final class ResponsesApi {
     private void cancel(Request request) throws IOException, InterruptedException {
         RunRecord run = find(request.param(0), request.subject(), false);
         if (!echo(run).path("background").asBoolean(false)) {
-            throw OpenAiErrors.invalid(null, "Only responses created with 'background': true can be cancelled here; "
+            throw notCancellable("Only responses created with 'background': true can be cancelled here; "
                     + "POST /v1/runs/" + run.id() + "/cancel cancels any run.");
         }
         if (run.running()) {
             runs.cancel(run);
         } else if (!run.status().wire().equals("cancelled")) {
-            throw OpenAiErrors.invalid(null, "Cannot cancel a response that has ended (" + fold(run).response().status()
+            throw notCancellable("Cannot cancel a response that has ended (" + fold(run).response().status()
                     + "); only one in progress can be cancelled.");
         }
         Json.send(request.exchange(), 200, fold(run, CANCEL_WAIT).response().json());
+    }
+
+    private static HttpError notCancellable(String message) {
+        return new HttpError(400, "invalid_request", message, Map.of(), Map.of(OpenAiErrors.CODE, "invalid_request"));
     }
 
     /** The non-streamed answer: the response as its events fold, or (OpenAI's way) an error when the run failed. */

@@ -83,8 +83,8 @@ final class ChatRequestReader {
             includeUsage = bool(options, "include_usage");
         }
         var conversation = new Conversation(body.get("messages"));
-        List<ToolDeclaration> tools = tools(body.get("tools"), limits);
-        ToolChoice choice = toolChoice(body.get("tool_choice"), tools);
+        List<ToolDeclaration> tools = tools(body.get("tools"), limits, true);
+        ToolChoice choice = toolChoice(body.get("tool_choice"), tools, true);
         var functions = new LinkedHashSet<String>();
         tools.forEach(t -> functions.add(t.name()));
 
@@ -215,8 +215,12 @@ final class ChatRequestReader {
         return result;
     }
 
-    /** OpenAI's {@code tools}: {@code {"type":"function","function":{"name","description","parameters","strict"}}}. */
-    private static List<ToolDeclaration> tools(JsonNode tools, RunRequestReader.Limits limits) {
+    /**
+     * OpenAI's function {@code tools}: nested as Chat Completions has them, {@code {"type":"function",
+     * "function":{"name","description","parameters","strict"}}}, or flat as Responses has them,
+     * {@code {"type":"function","name","description","parameters","strict"}}.
+     */
+    static List<ToolDeclaration> tools(JsonNode tools, RunRequestReader.Limits limits, boolean nested) {
         if (tools == null || tools.isNull()) return List.of();
         if (!tools.isArray()) throw OpenAiErrors.invalid("tools", "'tools' must be an array of function tools.");
         if (tools.size() > limits.maxTools()) {
@@ -228,16 +232,22 @@ final class ChatRequestReader {
         for (int i = 0; i < tools.size(); i++) {
             String where = "tools[" + i + "]";
             JsonNode tool = tools.get(i);
-            if (!"function".equals(tool.path("type").asText(null)) || !tool.path("function").isObject()) {
+            String type = tool.path("type").asText("");
+            if (nested && (!type.equals("function") || !tool.path("function").isObject())) {
                 throw OpenAiErrors.invalid(where, "'" + where + "' must be {\"type\": \"function\", \"function\": "
                         + "{\"name\", \"description\", \"parameters\"}}: Weft serves function tools.");
             }
-            JsonNode function = tool.get("function");
+            if (!type.equals("function")) {
+                throw OpenAiErrors.invalid(where + ".type", "Tools of type '" + type + "' are not supported: Weft serves "
+                        + "function tools, {\"type\": \"function\", \"name\", \"description\", \"parameters\"}.");
+            }
+            JsonNode function = nested ? tool.get("function") : tool;
+            String at = nested ? where + ".function" : where;
             ToolDeclaration.Function f;
             try {
-                f = RunRequestReader.function(function, text(function, "description"), where + ".function");
+                f = RunRequestReader.function(function, text(function, "description"), at);
             } catch (HttpError wrong) {
-                throw OpenAiErrors.invalid(where + ".function", wrong.getMessage());
+                throw OpenAiErrors.invalid(at, wrong.getMessage());
             }
             if (!names.add(f.name())) {
                 throw OpenAiErrors.invalid(where, "The tool name '" + f.name() + "' is used twice; tool names must be unique.");
@@ -247,8 +257,8 @@ final class ChatRequestReader {
         return declared;
     }
 
-    /** {@code auto} (the default), {@code none}, {@code required} or one function by name. */
-    private static ToolChoice toolChoice(JsonNode choice, List<ToolDeclaration> tools) {
+    /** {@code auto} (the default), {@code none}, {@code required} or one function by name, nested or flat as in {@link #tools}. */
+    static ToolChoice toolChoice(JsonNode choice, List<ToolDeclaration> tools, boolean nested) {
         if (choice == null || choice.isNull()) return ToolChoice.AUTO;
         if (choice.isTextual()) {
             switch (choice.textValue()) {
@@ -261,10 +271,10 @@ final class ChatRequestReader {
                 default -> { }
             }
         }
-        String name = choice.path("function").path("name").textValue();
+        String name = (nested ? choice.path("function") : choice).path("name").textValue();
         if (!"function".equals(choice.path("type").textValue()) || name == null) {
             throw OpenAiErrors.invalid("tool_choice", "'tool_choice' must be 'auto', 'none', 'required' or "
-                    + "{\"type\": \"function\", \"function\": {\"name\": …}}.");
+                    + (nested ? "{\"type\": \"function\", \"function\": {\"name\": …}}." : "{\"type\": \"function\", \"name\": …}."));
         }
         if (tools.stream().noneMatch(t -> t.name().equals(name))) {
             throw OpenAiErrors.invalid("tool_choice", "'tool_choice' names function '" + name + "', which is not in 'tools'.");

@@ -14,7 +14,6 @@ import weft.tools.ToolDeclaration;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -89,9 +88,9 @@ final class ResponseRequestReader {
         String previous = text(body, "previous_response_id");
         var input = new Input(body.get("input"), text(body, "instructions"));
         JsonNode rawTools = body.get("tools");
-        List<ToolDeclaration> tools = tools(rawTools, limits);
+        List<ToolDeclaration> tools = ChatRequestReader.tools(rawTools, limits, false);
         JsonNode rawChoice = body.get("tool_choice");
-        ToolChoice choice = toolChoice(rawChoice, tools);
+        ToolChoice choice = ChatRequestReader.toolChoice(rawChoice, tools, false);
         Integer maxTokens = positive(body, "max_output_tokens", limits.maxTokens());
         Double temperature = number(body, "temperature", 0, 2);
         Double topP = number(body, "top_p", 0, 1);
@@ -244,62 +243,5 @@ final class ResponseRequestReader {
         String v = text(item, field);
         if (v == null) throw OpenAiErrors.invalid(where + "." + field, "Missing required parameter: '" + where + "." + field + "'.");
         return v;
-    }
-
-    /** Responses' flat function tools: {@code {"type":"function","name","description","parameters","strict"}}. */
-    private static List<ToolDeclaration> tools(JsonNode tools, RunRequestReader.Limits limits) {
-        if (tools == null || tools.isNull()) return List.of();
-        if (!tools.isArray()) throw OpenAiErrors.invalid("tools", "'tools' must be an array of function tools.");
-        if (tools.size() > limits.maxTools()) {
-            throw OpenAiErrors.invalid("tools", "'tools' has " + tools.size() + " tools; this server takes at most "
-                    + limits.maxTools() + " (WEFT_MAX_TOOLS).");
-        }
-        var declared = new ArrayList<ToolDeclaration>();
-        var names = new LinkedHashSet<String>();
-        for (int i = 0; i < tools.size(); i++) {
-            String where = "tools[" + i + "]";
-            JsonNode tool = tools.get(i);
-            String type = tool.path("type").asText("");
-            if (!type.equals("function")) {
-                throw OpenAiErrors.invalid(where + ".type", "Tools of type '" + type + "' are not supported: Weft serves "
-                        + "function tools, {\"type\": \"function\", \"name\", \"description\", \"parameters\"}.");
-            }
-            ToolDeclaration.Function f;
-            try {
-                f = RunRequestReader.function(tool, text(tool, "description"), where);
-            } catch (HttpError wrong) {
-                throw OpenAiErrors.invalid(where, wrong.getMessage());
-            }
-            if (!names.add(f.name())) {
-                throw OpenAiErrors.invalid(where, "The tool name '" + f.name() + "' is used twice; tool names must be unique.");
-            }
-            declared.add(f);
-        }
-        return declared;
-    }
-
-    /** {@code auto} (the default), {@code none}, {@code required} or {@code {"type":"function","name"}}. */
-    private static ToolChoice toolChoice(JsonNode choice, List<ToolDeclaration> tools) {
-        if (choice == null || choice.isNull()) return ToolChoice.AUTO;
-        if (choice.isTextual()) {
-            switch (choice.textValue()) {
-                case "auto" -> { return ToolChoice.AUTO; }
-                case "none" -> { return ToolChoice.NONE; }
-                case "required" -> {
-                    if (tools.isEmpty()) throw OpenAiErrors.invalid("tool_choice", "'tool_choice' is 'required', but there are no 'tools'.");
-                    return ToolChoice.REQUIRED;
-                }
-                default -> { }
-            }
-        }
-        String name = choice.path("name").textValue();
-        if (!"function".equals(choice.path("type").textValue()) || name == null) {
-            throw OpenAiErrors.invalid("tool_choice", "'tool_choice' must be 'auto', 'none', 'required' or "
-                    + "{\"type\": \"function\", \"name\": …}.");
-        }
-        if (tools.stream().noneMatch(t -> t.name().equals(name))) {
-            throw OpenAiErrors.invalid("tool_choice", "'tool_choice' names function '" + name + "', which is not in 'tools'.");
-        }
-        return new ToolChoice.Function(name);
     }
 }

@@ -24,6 +24,7 @@ import weft.openai.ChatCompletionsApi;
 import weft.openai.ModelNames;
 import weft.openai.ModelsApi;
 import weft.openai.OpenAiErrors;
+import weft.openai.ResponsesApi;
 import weft.providers.AnthropicProvider;
 import weft.providers.DemoProvider;
 import weft.providers.GeminiProvider;
@@ -175,11 +176,13 @@ public final class Main {
                 s.limits().maxDocumentChars(), s.limits().maxTokens(), s.tools().maxTools(), serverTools.names(),
                 s.tools().maxResultChars());
         var serving = Api.Serving.of(runs, stores, metrics, streams, options);
-        // Other formats of the same runs: OpenAI's Chat Completions and model list, the AI SDK's UI stream.
+        // Other formats of the same runs: OpenAI's Chat Completions, Responses and model list, the AI SDK's UI stream.
         var models = new ModelNames(providers, workflows);
         var faces = new ArrayList<Router.Route>();
         faces.addAll(new ChatCompletionsApi(runs, workflows, models, serving.stream(), serving.waiter(), stores.events(),
                 s.maxBodyBytes(), serving.limits()).routes());
+        faces.addAll(new ResponsesApi(runs, workflows, models, serving.stream(), serving.waiter(), stores.events(),
+                stores.sessions(), s.maxBodyBytes(), serving.limits()).routes());
         faces.addAll(new ModelsApi(models, System.currentTimeMillis() / 1000).routes());
         faces.addAll(new UiChatApi(runs, serving.stream(), stores.sessions(), stores.locks(), workflows, s.maxBodyBytes(),
                 serving.limits()).routes());
@@ -189,7 +192,8 @@ public final class Main {
         var server = edge.tls().bind(new InetSocketAddress(s.host(), s.port()), 4096);
         // The edge: every request passes these filters, in this order, before the router.
         server.createContext("/", router).getFilters().addAll(List.of(
-                new ErrorShapes(Map.of("/v1/chat/completions", openAiErrors, "/v1/models", openAiErrors)),
+                new ErrorShapes(Map.of("/v1/chat/completions", openAiErrors, "/v1/responses", openAiErrors,
+                        "/v1/models", openAiErrors)),
                 edge.clientAddress(),
                 accessLog,
                 new RequestLimits(edge.connections().maxConnections(), metrics),

@@ -83,14 +83,14 @@ final class ChatRequestReader {
             includeUsage = bool(options, "include_usage");
         }
         var conversation = new Conversation(body.get("messages"));
-        List<ToolDeclaration> tools = tools(body.get("tools"), limits);
-        ToolChoice choice = toolChoice(body.get("tool_choice"), tools);
+        List<ToolDeclaration> tools = tools(body.get("tools"), limits, true);
+        ToolChoice choice = toolChoice(body.get("tool_choice"), tools, true);
         var functions = new LinkedHashSet<String>();
         tools.forEach(t -> functions.add(t.name()));
 
         var run = new RunRequest(conversation.input(), target.workflow(), null, target.provider(), target.model(),
                 conversation.system(), List.of(), maxTokens(body, limits.maxTokens()), stream, false, OnDisconnect.GRACE,
-                tools, conversation.history(), true, sampling(body), choice);
+                tools, conversation.history(), true, sampling(body), choice, null, null);
         return new ChatRequest(run, model, stream, includeUsage, functions);
     }
 
@@ -215,8 +215,12 @@ final class ChatRequestReader {
         return result;
     }
 
-    /** OpenAI's {@code tools}: {@code {"type":"function","function":{"name","description","parameters","strict"}}}. */
-    private static List<ToolDeclaration> tools(JsonNode tools, RunRequestReader.Limits limits) {
+    /**
+     * OpenAI's function {@code tools}: nested as Chat Completions has them, {@code {"type":"function",
+     * "function":{"name","description","parameters","strict"}}}, or flat as Responses has them,
+     * {@code {"type":"function","name","description","parameters","strict"}}.
+     */
+    static List<ToolDeclaration> tools(JsonNode tools, RunRequestReader.Limits limits, boolean nested) {
         if (tools == null || tools.isNull()) return List.of();
         if (!tools.isArray()) throw OpenAiErrors.invalid("tools", "'tools' must be an array of function tools.");
         if (tools.size() > limits.maxTools()) {
@@ -228,16 +232,22 @@ final class ChatRequestReader {
         for (int i = 0; i < tools.size(); i++) {
             String where = "tools[" + i + "]";
             JsonNode tool = tools.get(i);
-            if (!"function".equals(tool.path("type").asText(null)) || !tool.path("function").isObject()) {
+            String type = tool.path("type").asText("");
+            if (nested && (!type.equals("function") || !tool.path("function").isObject())) {
                 throw OpenAiErrors.invalid(where, "'" + where + "' must be {\"type\": \"function\", \"function\": "
                         + "{\"name\", \"description\", \"parameters\"}}: Weft serves function tools.");
             }
-            JsonNode function = tool.get("function");
+            if (!type.equals("function")) {
+                throw OpenAiErrors.invalid(where + ".type", "Tools of type '" + type + "' are not supported: Weft serves "
+                        + "function tools, {\"type\": \"function\", \"name\", \"description\", \"parameters\"}.");
+            }
+            JsonNode function = nested ? tool.get("function") : tool;
+            String at = nested ? where + ".function" : where;
             ToolDeclaration.Function f;
             try {
-                f = RunRequestReader.function(function, text(function, "description"), where + ".function");
+                f = RunRequestReader.function(function, text(function, "description"), at);
             } catch (HttpError wrong) {
-                throw OpenAiErrors.invalid(where + ".function", wrong.getMessage());
+                throw OpenAiErrors.invalid(at, wrong.getMessage());
             }
             if (!names.add(f.name())) {
                 throw OpenAiErrors.invalid(where, "The tool name '" + f.name() + "' is used twice; tool names must be unique.");
@@ -247,8 +257,8 @@ final class ChatRequestReader {
         return declared;
     }
 
-    /** {@code auto} (the default), {@code none}, {@code required} or one function by name. */
-    private static ToolChoice toolChoice(JsonNode choice, List<ToolDeclaration> tools) {
+    /** {@code auto} (the default), {@code none}, {@code required} or one function by name, nested or flat as in {@link #tools}. */
+    static ToolChoice toolChoice(JsonNode choice, List<ToolDeclaration> tools, boolean nested) {
         if (choice == null || choice.isNull()) return ToolChoice.AUTO;
         if (choice.isTextual()) {
             switch (choice.textValue()) {
@@ -261,10 +271,10 @@ final class ChatRequestReader {
                 default -> { }
             }
         }
-        String name = choice.path("function").path("name").textValue();
+        String name = (nested ? choice.path("function") : choice).path("name").textValue();
         if (!"function".equals(choice.path("type").textValue()) || name == null) {
             throw OpenAiErrors.invalid("tool_choice", "'tool_choice' must be 'auto', 'none', 'required' or "
-                    + "{\"type\": \"function\", \"function\": {\"name\": …}}.");
+                    + (nested ? "{\"type\": \"function\", \"function\": {\"name\": …}}." : "{\"type\": \"function\", \"name\": …}."));
         }
         if (tools.stream().noneMatch(t -> t.name().equals(name))) {
             throw OpenAiErrors.invalid("tool_choice", "'tool_choice' names function '" + name + "', which is not in 'tools'.");
@@ -278,7 +288,7 @@ final class ChatRequestReader {
         return completion != null ? completion : legacy;
     }
 
-    private static Integer positive(JsonNode body, String field, int ceiling) {
+    static Integer positive(JsonNode body, String field, int ceiling) {
         JsonNode v = body.get(field);
         if (v == null || v.isNull()) return null;
         if (!v.isIntegralNumber() || v.bigIntegerValue().signum() < 1) {
@@ -309,7 +319,7 @@ final class ChatRequestReader {
         return new Sampling(temperature, topP, stop, text(body, "user"));
     }
 
-    private static Double number(JsonNode body, String field, double min, double max) {
+    static Double number(JsonNode body, String field, double min, double max) {
         JsonNode v = body.get(field);
         if (v == null || v.isNull()) return null;
         if (!v.isNumber()) throw OpenAiErrors.invalid(field, "Invalid type for '" + field + "': expected a decimal, but got " + typeOf(v) + ".");
@@ -325,21 +335,21 @@ final class ChatRequestReader {
         return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
     }
 
-    private static String text(JsonNode node, String field) {
+    static String text(JsonNode node, String field) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) return null;
         if (!v.isTextual()) throw OpenAiErrors.invalid(field, "Invalid type for '" + field + "': expected a string, but got " + typeOf(v) + ".");
         return v.textValue();
     }
 
-    private static boolean bool(JsonNode node, String field) {
+    static boolean bool(JsonNode node, String field) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) return false;
         if (!v.isBoolean()) throw OpenAiErrors.invalid(field, "Invalid type for '" + field + "': expected a boolean, but got " + typeOf(v) + ".");
         return v.booleanValue();
     }
 
-    private static boolean hasType(JsonNode v, String type) {
+    static boolean hasType(JsonNode v, String type) {
         return switch (type) {
             case "number" -> v.isNumber();
             case "boolean" -> v.isBoolean();
@@ -350,12 +360,12 @@ final class ChatRequestReader {
         };
     }
 
-    private static String typeOf(JsonNode v) {
+    static String typeOf(JsonNode v) {
         return v.isTextual() ? "a string" : v.isNumber() ? "a number" : v.isBoolean() ? "a boolean"
                 : v.isArray() ? "an array" : v.isObject() ? "an object" : "null";
     }
 
-    private static String article(String type) {
+    static String article(String type) {
         return (type.startsWith("a") || type.startsWith("o") ? "an " : "a ") + type;
     }
 }

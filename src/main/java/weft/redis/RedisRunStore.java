@@ -66,6 +66,7 @@ final class RedisRunStore implements RunStore {
         fields.put("status", r.status().wire());
         fields.put("created_at", Long.toString(r.createdAt()));
         fields.put("instance", r.instance());
+        if (r.echo() != null) fields.put("echo", r.echo());
         redis.call(c -> {
             try (var p = c.pipelined()) {
                 p.hset(keys.run(r.id()), fields);
@@ -94,10 +95,10 @@ final class RedisRunStore implements RunStore {
             var usage = new Usage(longOf(h, "input_tokens"), longOf(h, "output_tokens"), "1".equals(h.get("estimated")));
             return new RunRecord(id, h.get("owner"), h.get("session_id"), h.get("workflow"), h.getOrDefault("input", ""),
                     status, h.get("output"), usage, Long.parseLong(h.get("created_at")), longOf(h, "ended_at"),
-                    h.get("instance"), 0, longOf(h, "done_seq"));
+                    h.get("instance"), 0, longOf(h, "done_seq"), h.get("echo"));
         } catch (RuntimeException notWefts) {
             return new RunRecord(id, h.get("owner"), h.getOrDefault("session_id", ""), h.getOrDefault("workflow", ""), "",
-                    RunStatus.FAILED, "", Usage.ZERO, 0, 0, h.getOrDefault("instance", ""), 0, 0);
+                    RunStatus.FAILED, "", Usage.ZERO, 0, 0, h.getOrDefault("instance", ""), 0, 0, null);
         }
     }
 

@@ -39,6 +39,7 @@ public final class Admission {
     Workflow admit(RunRequest request, Principal caller, String runId) {
         if (draining) throw new Refusal(Refusal.Kind.OVERLOADED, "the server is shutting down; retry on another instance", 1);
         long chars = request.input() == null ? 0 : request.input().length();
+        for (var m : request.lead()) chars += m.content().length();
         if (!request.inSession()) {
             // The client sends the whole conversation each time: all of it is input.
             for (var m : request.conversation()) chars += m.content().length();

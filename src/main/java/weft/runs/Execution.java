@@ -1,11 +1,13 @@
 package weft.runs;
 
+import weft.providers.ChatMessage;
 import weft.store.RunLog;
 import weft.store.RunRecord;
 import weft.store.RunStatus;
 import weft.workflows.Stopper;
 import weft.workflows.WorkflowRun;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 
@@ -18,7 +20,10 @@ final class Execution {
     final RunRecord started;
     /** Whose limits the run counts against ({@code Principal.limitKey()}). */
     final String limitKey;
+    /** The user's new message; null when the run goes on from the tool results its {@code lead} ends with. */
     final String input;
+    /** What opens the run's turn in its session before {@code input} ({@link RunRequest#lead()}). */
+    final List<ChatMessage> lead;
     final OnDisconnect onDisconnect;
     final RunLog log;
     final WorkflowRun workflow;
@@ -33,11 +38,12 @@ final class Execution {
     private ScheduledFuture<?> graceCheck;
     private boolean timersCancelled;
 
-    Execution(RunRecord started, String limitKey, String input, OnDisconnect onDisconnect, RunLog log, WorkflowRun workflow,
-              Stopper<RunStatus> stopper) {
+    Execution(RunRecord started, String limitKey, String input, List<ChatMessage> lead, OnDisconnect onDisconnect, RunLog log,
+              WorkflowRun workflow, Stopper<RunStatus> stopper) {
         this.started = started;
         this.limitKey = limitKey;
         this.input = input;
+        this.lead = List.copyOf(lead);
         this.onDisconnect = onDisconnect;
         this.log = log;
         this.workflow = workflow;

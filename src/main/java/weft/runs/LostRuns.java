@@ -65,9 +65,12 @@ public final class LostRuns {
         metrics.error("instance_lost");
         metrics.runEnded(RunStatus.FAILED.wire(), (System.currentTimeMillis() - lost.createdAt()) / 1e3);
         if (lost.hasSession()) {
-            sessions.append(lost.sessionId(), List.of(
-                    new StoredMessage("user", lost.input(), "completed", lost.id()),
-                    new StoredMessage("assistant", output, RunStatus.FAILED.messageStatus(), lost.id())));
+            // A run that went on from tool results had no message of the user's (its record's input is empty);
+            // the lead it brought is not in the record, so the turn keeps only what was streamed.
+            var turn = new java.util.ArrayList<StoredMessage>(2);
+            if (!lost.input().isEmpty()) turn.add(new StoredMessage("user", lost.input(), "completed", lost.id()));
+            turn.add(new StoredMessage("assistant", output, RunStatus.FAILED.messageStatus(), lost.id()));
+            sessions.append(lost.sessionId(), turn);
             locks.release(lost.sessionId(), lost.id());
         }
         RunLog log = events.reopen(lost.id(), last);

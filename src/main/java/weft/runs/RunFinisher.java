@@ -69,21 +69,28 @@ public final class RunFinisher {
     }
 
     /**
-     * The turn as the session keeps it: the user's message, then the answering agent's tool
-     * rounds and text; the last message carries how the run ended.
+     * The turn as the session keeps it: its lead (if any), the user's message (unless the run
+     * went on from tool results), then the answering agent's tool rounds and text; the last
+     * message carries how the run ended.
      */
     private static List<StoredMessage> stored(Execution run, RunStatus status) {
         var messages = new java.util.ArrayList<StoredMessage>();
-        messages.add(new StoredMessage("user", run.input, "completed", run.id()));
+        for (ChatMessage m : run.lead) messages.add(stored(m, "completed", run.id()));
+        if (run.input != null) messages.add(new StoredMessage("user", run.input, "completed", run.id()));
         List<ChatMessage> turn = run.workflow.outputTurn();
         for (int i = 0; i < turn.size(); i++) {
-            ChatMessage m = turn.get(i);
             String end = i == turn.size() - 1 ? status.messageStatus() : "completed";
-            messages.add(m.role() == ChatMessage.Role.TOOL
-                    ? new StoredMessage("tool", m.content(), end, run.id(), List.of(), m.result())
-                    : new StoredMessage("assistant", m.content(), end, run.id(), m.toolCalls(), null));
+            messages.add(stored(turn.get(i), end, run.id()));
         }
         return messages;
+    }
+
+    private static StoredMessage stored(ChatMessage m, String status, String runId) {
+        return switch (m.role()) {
+            case USER -> new StoredMessage("user", m.content(), status, runId);
+            case TOOL -> new StoredMessage("tool", m.content(), status, runId, List.of(), m.result());
+            case ASSISTANT -> new StoredMessage("assistant", m.content(), status, runId, m.toolCalls(), null);
+        };
     }
 
     void finish(Execution run, RunStatus status, Throwable failure) {

@@ -14,6 +14,12 @@ import java.util.List;
  * be null, when the conversation ends with the results of the model's last tool calls and the
  * model is to go on from them. With {@code handBack} a call of a client's function tool ends the
  * run (the client runs it and sends the result with its next request) instead of waiting.
+ *
+ * <p>{@code lead}, for a run in a session, is what opens its turn before {@code input}: the
+ * results of the session's last calls that were handed back, or the earlier turns a client
+ * brings to a new session. The model sees it after the session's history, and the session keeps
+ * it as part of this run's turn; {@code input} may then be null, when the lead ends with tool
+ * results. {@code echo} is passed on to {@link weft.store.RunRecord#echo()}.
  */
 public record RunRequest(
         String input,
@@ -31,7 +37,9 @@ public record RunRequest(
         List<weft.providers.ChatMessage> conversation,
         boolean handBack,
         weft.providers.Sampling sampling,
-        weft.providers.ToolChoice toolChoice) {
+        weft.providers.ToolChoice toolChoice,
+        List<weft.providers.ChatMessage> lead,
+        String echo) {
 
     public RunRequest {
         documents = List.copyOf(documents);
@@ -39,10 +47,16 @@ public record RunRequest(
         conversation = conversation == null ? null : List.copyOf(conversation);
         sampling = sampling == null ? weft.providers.Sampling.NONE : sampling;
         toolChoice = toolChoice == null ? weft.providers.ToolChoice.AUTO : toolChoice;
+        lead = lead == null ? List.of() : List.copyOf(lead);
         if (conversation != null && sessionId != null) {
             throw new IllegalArgumentException("a run is given its conversation or continues a session, not both");
         }
-        if (input == null && conversation == null) throw new IllegalArgumentException("a run without a conversation needs an input");
+        if (conversation != null && !lead.isEmpty()) {
+            throw new IllegalArgumentException("a lead opens a turn in a session; a given conversation holds it already");
+        }
+        if (input == null && conversation == null && lead.isEmpty()) {
+            throw new IllegalArgumentException("a run without a conversation or a lead needs an input");
+        }
     }
 
     /** A {@code POST /v1/runs} request: its session's history, client tools that wait. */
@@ -50,7 +64,7 @@ public record RunRequest(
                       List<Document> documents, Integer maxTokens, boolean stream, boolean background,
                       OnDisconnect onDisconnect, List<weft.tools.ToolDeclaration> tools) {
         this(input, workflow, sessionId, provider, model, system, documents, maxTokens, stream, background, onDisconnect,
-                tools, null, false, null, null);
+                tools, null, false, null, null, null, null);
     }
 
     /** Whether the run keeps its conversation in a session. */

@@ -117,13 +117,13 @@ public final class Runs implements Peers.Listener {
                             + running + "): wait for it to end or cancel it");
                 });
                 claimedSession = sessionId = session.id();
-                history = history(session);
+                history = history(session, request.lead());
             }
 
             long now = System.currentTimeMillis();
             String input = request.input() == null ? "" : request.input();
             var record = RunRecord.started(runId, subject, sessionId, request.workflow(), input, instance,
-                    now, now + limits.lease().toMillis());
+                    now, now + limits.lease().toMillis(), request.echo());
             var stopper = new Stopper<RunStatus>();
             var log = events.create(runId);
             var workflowRun = new WorkflowRun(workflow, new WorkflowRun.Inputs(request.input(), request.system(),
@@ -131,7 +131,8 @@ public final class Runs implements Peers.Listener {
                     request.toolChoice()),
                     providers, log::append, metrics, stopper::stopRequested,
                     new weft.workflows.RunTools(tooling.server(), request.tools(), tooling.settings(), request.handBack()));
-            admitted = new Execution(record, caller.limitKey(), input, request.onDisconnect(), log, workflowRun, stopper);
+            admitted = new Execution(record, caller.limitKey(), request.input(), request.lead(), request.onDisconnect(), log,
+                    workflowRun, stopper);
             executor.admit(admitted);
             records.create(record);
             metrics.runStarted();
@@ -183,14 +184,20 @@ public final class Runs implements Peers.Listener {
         return session;
     }
 
+    static List<ChatMessage> history(Session session) {
+        return history(session, List.of());
+    }
+
     /**
-     * The session's messages as a model sees them. A call whose result never came (its run was
-     * stopped during its tools) is left out, its text kept: every provider refuses a
+     * The session's messages as a model sees them, then the run's {@code lead}. A call whose
+     * result never came (its run was stopped during its tools, or it was handed back and the
+     * lead does not answer it) is left out, its text kept: every provider refuses a
      * conversation with a call that has no result.
      */
-    static List<ChatMessage> history(Session session) {
+    static List<ChatMessage> history(Session session, List<ChatMessage> lead) {
         var answered = new java.util.HashSet<String>();
         for (StoredMessage m : session.messages()) if (m.toolResult() != null) answered.add(m.toolResult().callId());
+        for (ChatMessage m : lead) if (m.result() != null) answered.add(m.result().callId());
         var messages = new ArrayList<ChatMessage>();
         for (StoredMessage m : session.messages()) {
             switch (m.role()) {
@@ -202,6 +209,7 @@ public final class Runs implements Peers.Listener {
                 }
             }
         }
+        messages.addAll(lead);
         return messages;
     }
 

@@ -49,7 +49,8 @@ public final class InMemoryRunStore implements RunStore {
         // Atomic per key, and the ended record is in place before the running one goes: a
         // reader never finds neither.
         running.computeIfPresent(runId, (id, record) -> {
-            ended.put(id, record.endedAs(ending), 256 + bytesOfRun.applyAsLong(id), System.currentTimeMillis());
+            ended.put(id, record.endedAs(ending), 256 + (record.echo() == null ? 0 : 2L * record.echo().length())
+                    + bytesOfRun.applyAsLong(id), System.currentTimeMillis());
             won[0] = true;
             return null;
         });

@@ -50,7 +50,7 @@ final class ResponseObject {
         this.error = error;
         this.incomplete = incompleteReason == null ? null : Json.object().put("reason", incompleteReason);
         ObjectNode u = Json.object().put("input_tokens", used.inputTokens());
-        u.putObject("input_tokens_details").put("cached_tokens", 0);
+        u.putObject("input_tokens_details").put("cached_tokens", 0).put("cache_write_tokens", 0); // OpenAI's SDKs require both
         u.put("output_tokens", used.outputTokens());
         u.putObject("output_tokens_details").put("reasoning_tokens", reasoningTokens);
         u.put("total_tokens", used.inputTokens() + used.outputTokens());

@@ -13,6 +13,10 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.models.Model;
+import com.openai.models.responses.Response;
+import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseOutputItem;
+import com.openai.models.responses.ResponseStreamEvent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,6 +29,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * OpenAI's own Java SDK as the client: it parses every chunk and object into its typed models
@@ -100,6 +105,46 @@ class OpenAiSdkTest {
             assertEquals("get_weather", call.function().name());
             assertEquals("{\"city\":\"Utrecht\"}", call.function().arguments());
         }
+    }
+
+    @Test
+    void theSdksResponsesStreamIsEveryEventValidNumberedInOrderAndEndsInTheResponseItRetrieves() {
+        var params = ResponseCreateParams.builder().model("demo").input("How do server-sent events work?")
+                .maxOutputTokens(16).build();
+        var deltas = new ArrayList<String>();
+        var numbers = new ArrayList<Long>();
+        Response completed = null;
+        try (var stream = client.responses().createStreaming(params)) {
+            for (ResponseStreamEvent event : stream.stream().toList()) {
+                event.validate(); // throws on a missing or mistyped field
+                event.outputTextDelta().ifPresent(d -> {
+                    deltas.add(d.delta());
+                    numbers.add(d.sequenceNumber());
+                });
+                if (event.completed().isPresent()) fail("16 tokens cut the answer: it is incomplete, not completed");
+                if (event.incomplete().isPresent()) completed = event.incomplete().get().response();
+            }
+        }
+        assertTrue(deltas.size() > 3, "it arrived in pieces: " + deltas);
+        for (int i = 1; i < numbers.size(); i++) assertTrue(numbers.get(i) > numbers.get(i - 1), numbers.toString());
+        assertTrue(completed != null, "the stream ended with response.incomplete");
+        Response last = completed;
+        assertEquals("max_output_tokens", last.incompleteDetails().orElseThrow().reason().orElseThrow().asString());
+        assertEquals(String.join("", deltas), text(last));
+        Response retrieved = client.responses().retrieve(last.id());
+        assertEquals(text(last), text(retrieved));
+
+        Response next = client.responses().create(ResponseCreateParams.builder().model("demo").input("And then?")
+                .previousResponseId(last.id()).maxOutputTokens(8).build());
+        assertEquals(last.id(), next.previousResponseId().orElseThrow(), "the conversation goes on");
+    }
+
+    private static String text(Response response) {
+        var text = new StringBuilder();
+        for (ResponseOutputItem item : response.output()) {
+            item.message().ifPresent(m -> m.content().forEach(c -> c.outputText().ifPresent(t -> text.append(t.text()))));
+        }
+        return text.toString();
     }
 
     @Test

@@ -23,6 +23,7 @@ import weft.openai.ChatCompletionsApi;
 import weft.openai.ModelNames;
 import weft.openai.ModelsApi;
 import weft.openai.OpenAiErrors;
+import weft.page.PageApi;
 import weft.providers.AnthropicProvider;
 import weft.providers.DemoProvider;
 import weft.providers.GeminiProvider;
@@ -180,6 +181,8 @@ public final class Main {
         faces.addAll(new ChatCompletionsApi(runs, workflows, models, serving.stream(), serving.waiter(), stores.events(),
                 s.maxBodyBytes(), serving.limits()).routes());
         faces.addAll(new ModelsApi(models, System.currentTimeMillis() / 1000).routes());
+        // The browser page: a client of the same contract, served from the jar.
+        faces.addAll(PageApi.fromClasspath().routes());
         var router = Api.router(serving, runs, stores, providers, workflows, metrics, options,
                 new Api.Access(tickets, edge.exposure() == Exposure.INSECURE), faces);
         var openAiErrors = new OpenAiErrors();

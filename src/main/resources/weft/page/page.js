@@ -105,6 +105,9 @@ $("ask").addEventListener("submit", async (ev) => {
     .filter((d) => d.text.trim());
   if (documents.length) request.documents = documents;
   $("send").disabled = true;
+  // The documents stay for the next question, folded away to leave room for the answer.
+  $("documents").open = false;
+  $("documents-summary").textContent = documents.length ? `Documents (${documents.length})` : "Documents (optional)";
   try {
     const started = await api("POST", "/v1/runs", request);
     remembered.session = started.session_id;

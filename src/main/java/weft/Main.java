@@ -25,6 +25,7 @@ import weft.openai.ModelNames;
 import weft.openai.ModelsApi;
 import weft.openai.OpenAiErrors;
 import weft.openai.ResponsesApi;
+import weft.page.PageApi;
 import weft.providers.AnthropicProvider;
 import weft.providers.DemoProvider;
 import weft.providers.GeminiProvider;
@@ -186,6 +187,8 @@ public final class Main {
         faces.addAll(new ModelsApi(models, System.currentTimeMillis() / 1000).routes());
         faces.addAll(new UiChatApi(runs, serving.stream(), stores.sessions(), stores.locks(), workflows, s.maxBodyBytes(),
                 serving.limits()).routes());
+        // The browser page: a client of the same contract, served from the jar.
+        faces.addAll(PageApi.fromClasspath().routes());
         var router = Api.router(serving, runs, stores, providers, workflows, metrics, options,
                 new Api.Access(tickets, edge.exposure() == Exposure.INSECURE), faces);
         var openAiErrors = new OpenAiErrors();

@@ -27,7 +27,7 @@ public final class Json {
      * its {@code Content-Length}, and no body: the JDK logs a warning for every {@code HEAD}
      * answered with a length through {@code sendResponseHeaders}, so the header is set here.
      */
-    static void sendBytes(HttpExchange exchange, int status, byte[] body) throws IOException {
+    public static void sendBytes(HttpExchange exchange, int status, byte[] body) throws IOException {
         if (isHead(exchange)) {
             exchange.getResponseHeaders().set("Content-Length", Integer.toString(body.length));
             exchange.sendResponseHeaders(status, -1);

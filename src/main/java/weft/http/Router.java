@@ -46,10 +46,20 @@ public final class Router implements HttpHandler {
             this(method, template, Access.USER, handler);
         }
 
+        /** The template's {@code {…}} segments match one path segment; the rest is literal ({@code /page.css} is not {@code /pagexcss}). */
         Pattern pattern() {
-            return Pattern.compile(template.replaceAll("\\{[a-z_]+}", "([^/]+)"));
+            var regex = new StringBuilder();
+            Matcher param = PARAMETER.matcher(template);
+            int literal = 0;
+            while (param.find()) {
+                regex.append(Pattern.quote(template.substring(literal, param.start()))).append("([^/]+)");
+                literal = param.end();
+            }
+            return Pattern.compile(regex.append(Pattern.quote(template.substring(literal))).toString());
         }
     }
+
+    private static final Pattern PARAMETER = Pattern.compile("\\{[a-z_]+}");
 
     private record Compiled(Route route, Pattern pattern) {}
 

@@ -254,7 +254,8 @@ final class DemoTools {
     private static List<Part> callParts(ModelRequest request, List<Call> calls) {
         List<Part> parts = new ArrayList<>();
         List<String> names = calls.stream().map(Call::name).distinct().toList();
-        for (String token : tokens("Let me use " + toolNames(names) + ".")) parts.add(new Part.Text(token));
+        // The trailing space: the answer after the results goes on in the same text, as a real model's does.
+        for (String token : tokens("Let me use " + toolNames(names) + ". ")) parts.add(new Part.Text(token));
         int n = (int) request.messages().stream().mapToLong(m -> m.toolCalls().size()).sum();
         for (Call call : calls) {
             String id = "call_demo_" + ++n;

@@ -277,7 +277,7 @@ class ErrorTableTest {
     }
 
     @ParameterizedTest(name = "GET {0}")
-    @ValueSource(strings = {"/", "/v2/runs", "/v1/run", "/v1/runs/r_x/events/more", "/v1/sessions"})
+    @ValueSource(strings = {"/index.html", "/v2/runs", "/v1/run", "/v1/runs/r_x/events/more", "/v1/sessions"}) // "/" is the page
     void unknownPathIsNotFoundAndNamesThePath(String path) {
         assertError(server.get(path), 404, "not_found", path);
     }

@@ -77,7 +77,7 @@ class DemoToolsTest {
     @Test
     void callsStreamAsStartFragmentsEndAfterAShortSentence() throws Exception {
         List<Part> parts = run(ask("what is 12.5 * (3 + 4)?", List.of(calculator()))).parts();
-        assertEquals("Let me use the calculator.", parts.stream()
+        assertEquals("Let me use the calculator. ", parts.stream()
                 .filter(p -> p instanceof Part.Text).map(p -> ((Part.Text) p).text()).reduce("", String::concat));
         int start = IntStream.range(0, parts.size()).filter(i -> parts.get(i) instanceof Part.ToolCallStart).findFirst().orElseThrow();
         assertEquals(new Part.ToolCallStart("call_demo_1", "calculator"), parts.get(start));

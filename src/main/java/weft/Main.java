@@ -50,6 +50,7 @@ import weft.runs.StreamLimits;
 import weft.runs.UserLimits;
 import weft.store.Ids;
 import weft.store.Stores;
+import weft.store.Wakeups;
 import weft.workflows.WorkflowFile;
 import weft.workflows.Workflows;
 
@@ -145,7 +146,7 @@ public final class Main {
         var serverTools = ServerTools.builtIn(Clock.systemUTC());
         var workflows = new Workflows(s.workflowsFile() == null ? List.of()
                 : WorkflowFile.load(Path.of(s.workflowsFile()), providers, serverTools.names()));
-        var opened = openStores(s, instance, secrets);
+        var opened = openStores(s, instance, secrets, new Wakeups(timers));
         Stores stores = wrap.apply(opened.stores());
         Peers peers = opened.peers();
 
@@ -234,15 +235,15 @@ public final class Main {
     private record OpenedStores(Stores stores, Peers peers) {}
 
     /** Memory, the embedded default, or Redis when REDIS_URL is set: then also the peers' control channel. */
-    private static OpenedStores openStores(Settings s, String instance, Secrets secrets) {
+    private static OpenedStores openStores(Settings s, String instance, Secrets secrets, Wakeups wakeups) {
         if (s.redisUrl() == null) {
             long bytesEach = s.maxRetainedMegabytes() * (1L << 20) / 2; // half for ended runs, half for sessions
             return new OpenedStores(Stores.inMemory(new Stores.MemoryLimits(s.runRetention().toMillis(), s.maxRetainedRuns(),
-                    bytesEach, s.sessionTtl().toMillis(), s.maxSessions(), bytesEach)), Peers.none());
+                    bytesEach, s.sessionTtl().toMillis(), s.maxSessions(), bytesEach), wakeups), Peers.none());
         }
         var redis = RedisStores.connect(s.redisUrl(), s.redisPrefix(), instance, new RedisStores.Limits(
                 s.runRetention(), s.runTimeout().plus(s.runLease()), s.sessionTtl(), s.maxRetainedRuns(), s.maxSessions()),
-                secrets);
+                secrets, wakeups);
         return new OpenedStores(redis.stores(), redis.peers());
     }
 

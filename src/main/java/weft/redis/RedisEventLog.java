@@ -20,11 +20,12 @@ final class RedisEventLog implements EventLog, AutoCloseable {
     private static final int PAGE = 1000;
 
     private final Redis redis;
-    private final Tails tails = new Tails();
+    private final Tails tails;
     private final EventWriter writer;
     private final StreamReader reader;
 
-    RedisEventLog(Redis redis, Duration runningTtl, String instance) {
+    RedisEventLog(Redis redis, Duration runningTtl, String instance, weft.store.Wakeups wakeups) {
+        this.tails = new Tails(wakeups);
         this.redis = redis;
         this.writer = new EventWriter(redis, tails, runningTtl.toMillis(), instance);
         this.reader = new StreamReader(redis, tails);

@@ -24,10 +24,11 @@ public record RedisStores(Stores stores, Peers peers) {
     public record Limits(Duration retention, Duration runningTtl, Duration sessionTtl, int maxRuns, int maxSessions) {}
 
     /** @param secrets masked in every message about Redis, the password of {@code url} among them */
-    public static RedisStores connect(String url, String prefix, String instance, Limits limits, Secrets secrets) {
+    public static RedisStores connect(String url, String prefix, String instance, Limits limits, Secrets secrets,
+                                      weft.store.Wakeups wakeups) {
         var redis = new Redis(url, prefix, instance, secrets);
         var runs = new RedisRunStore(redis, limits.retention(), limits.runningTtl(), limits.maxRuns());
-        var events = new RedisEventLog(redis, limits.runningTtl(), instance);
+        var events = new RedisEventLog(redis, limits.runningTtl(), instance, wakeups);
         var sessions = new RedisSessionStore(redis, limits.sessionTtl(), limits.maxSessions());
         var peers = new RedisPeers(redis, instance);
         var counts = new Stores.Counts() {

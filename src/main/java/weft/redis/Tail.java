@@ -29,10 +29,13 @@ final class Tail {
     private volatile long lastUsedNanos = System.nanoTime();
     private volatile String owner;
 
-    Tail(String runId, boolean local, long tip) {
+    private final weft.store.Wakeups.Alarm alarm;
+
+    Tail(String runId, boolean local, long tip, weft.store.Wakeups wakeups) {
         this.runId = runId;
         this.local = local;
         this.tip = tip;
+        this.alarm = wakeups.alarm(lock, changed);
     }
 
     /** Events stored in Redis, in order; ones already seen are skipped. */
@@ -45,7 +48,10 @@ final class Tail {
                 recent.addLast(e);
                 if (recent.size() > KEEP) recent.removeFirst();
                 tip = e.seq();
-                if (e.isDone()) ended = true;
+                if (e.isDone()) {
+                    ended = true;
+                    alarm.cancel();
+                }
             }
             failure = null;
             changed.signalAll();
@@ -113,12 +119,13 @@ final class Tail {
     /** Waits until an event after {@code seq} is stored; false if none was within the time. */
     boolean awaitBeyond(long seq, long nanos) throws InterruptedException {
         lastUsedNanos = System.nanoTime();
+        long deadline = lastUsedNanos + nanos;
         lock.lock();
         try {
             while (tip <= seq) {
                 if (failure != null) throw failure;
-                if (nanos <= 0) return false;
-                nanos = changed.awaitNanos(nanos);
+                if (deadline - System.nanoTime() <= 0) return false;
+                alarm.awaitUntil(deadline);
             }
             return true;
         } finally {

@@ -18,6 +18,11 @@ final class Tails {
     private final Object watchedChanged = new Object();
     private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
     private volatile long lastSweepNanos = System.nanoTime();
+    private final weft.store.Wakeups wakeups;
+
+    Tails(weft.store.Wakeups wakeups) {
+        this.wakeups = wakeups;
+    }
 
     Optional<Tail> find(String runId) {
         return Optional.ofNullable(tails.get(runId));
@@ -28,7 +33,7 @@ final class Tails {
         boolean[] created = {false};
         Tail tail = tails.computeIfAbsent(runId, id -> {
             created[0] = true;
-            return new Tail(id, local.contains(id), tip);
+            return new Tail(id, local.contains(id), tip, wakeups);
         });
         if (created[0] && !tail.local) {
             version.incrementAndGet();

@@ -10,17 +10,22 @@ import java.util.concurrent.ConcurrentMap;
 /** Runs' events in this process's memory: the embedded default. */
 public final class InMemoryEventLog implements EventLog {
     private final ConcurrentMap<String, InMemoryRunLog> logs = new ConcurrentHashMap<>();
+    private final Wakeups wakeups;
+
+    public InMemoryEventLog(Wakeups wakeups) {
+        this.wakeups = wakeups;
+    }
 
     @Override
     public RunLog create(String runId) {
-        var log = new InMemoryRunLog();
+        var log = new InMemoryRunLog(wakeups);
         if (logs.putIfAbsent(runId, log) != null) throw new IllegalStateException("run " + runId + " already has a log");
         return log;
     }
 
     @Override
     public RunLog reopen(String runId, long lastSeq) {
-        return logs.computeIfAbsent(runId, id -> new InMemoryRunLog());
+        return logs.computeIfAbsent(runId, id -> new InMemoryRunLog(wakeups));
     }
 
     @Override

@@ -9,12 +9,20 @@ import java.util.List;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
-/** One run's events in a list guarded by a lock; followers park on a condition until the next append. */
+/**
+ * One run's events in a list guarded by a lock; followers park on a condition until the next
+ * append, or until {@link Wakeups} tells them their wait is over.
+ */
 final class InMemoryRunLog implements RunLog {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition appended = lock.newCondition();
     private final ArrayList<LoggedEvent> events = new ArrayList<>();
+    private final Wakeups.Alarm alarm;
     private long bytes;
+
+    InMemoryRunLog(Wakeups wakeups) {
+        this.alarm = wakeups.alarm(lock, appended);
+    }
 
     @Override
     public LoggedEvent append(RunEvent event) {
@@ -27,6 +35,7 @@ final class InMemoryRunLog implements RunLog {
             var logged = new LoggedEvent(events.size() + 1, System.currentTimeMillis(), event, now);
             events.add(logged);
             bytes += 96 + 2L * event.textLength();
+            if (logged.isDone()) alarm.cancel();
             appended.signalAll();
             return logged;
         } finally {
@@ -50,12 +59,12 @@ final class InMemoryRunLog implements RunLog {
     }
 
     List<LoggedEvent> after(long seq, Duration wait) throws InterruptedException {
-        long remaining = wait.toNanos();
+        long deadline = System.nanoTime() + wait.toNanos();
         lock.lock();
         try {
             while (events.size() <= seq) {
-                if (remaining <= 0) return List.of();
-                remaining = appended.awaitNanos(remaining);
+                if (deadline - System.nanoTime() <= 0) return List.of();
+                alarm.awaitUntil(deadline);
             }
             return List.copyOf(events.subList((int) seq, events.size()));
         } finally {

@@ -36,9 +36,9 @@ public record Stores(EventLog events, RunStore runs, SessionStore sessions, Sess
     public record MemoryLimits(long runRetentionMillis, int maxRuns, long maxRunBytes,
                                long sessionTtlMillis, int maxSessions, long maxSessionBytes) {}
 
-    /** Everything in this process's memory: the embedded default. */
-    public static Stores inMemory(MemoryLimits limits) {
-        var events = new InMemoryEventLog();
+    /** Everything in this process's memory: the embedded default; {@code wakeups} end followers' waits. */
+    public static Stores inMemory(MemoryLimits limits, Wakeups wakeups) {
+        var events = new InMemoryEventLog(wakeups);
         var runs = new InMemoryRunStore(new InMemoryRunStore.Limits(limits.runRetentionMillis(), limits.maxRuns(),
                 limits.maxRunBytes()), events::bytes, events::delete);
         var sessions = new InMemorySessionStore(new InMemorySessionStore.Limits(limits.sessionTtlMillis(),

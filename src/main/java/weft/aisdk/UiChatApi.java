@@ -79,8 +79,8 @@ public final class UiChatApi {
             throw new HttpError(409, "conflict", "chat '" + chat.chatId() + "' cannot be used; start a chat with another id");
         }
         RunRequest asked = chat.run();
-        var run = new RunRequest(asked.input(), asked.workflow(), sessionId, asked.provider(), asked.model(), asked.system(),
-                asked.documents(), asked.maxTokens(), true, false, asked.onDisconnect(), asked.tools());
+        var run = new RunRequest(asked.input(), asked.workflow(), RunRequest.Conversation.inSession(sessionId), asked.model(),
+                asked.documents(), asked.tooling(), new RunRequest.Delivery(true, false, asked.delivery().onDisconnect()), null);
         // The stream's place is taken first: a run refused its stream is not started at all.
         try (var open = stream.open(request.principal())) {
             RunRecord started = runs.start(run, request.principal(), null).run();

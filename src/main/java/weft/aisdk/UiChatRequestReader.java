@@ -47,7 +47,7 @@ final class UiChatRequestReader {
         ObjectNode run = Json.object().put("input", input);
         WEFT_FIELDS.forEach(field -> { if (body.has(field)) run.set(field, body.get(field)); });
         RunRequest read = RunRequestReader.read(run, limits);
-        for (ToolDeclaration tool : read.tools()) {
+        for (ToolDeclaration tool : read.tooling().tools()) {
             if (!(tool instanceof ToolDeclaration.Server)) {
                 throw HttpError.invalid("'tools' may name only server tools (" + String.join(", ", limits.serverTools())
                         + ") in a chat: a function tool '" + tool.name() + "' would wait for POST /v1/runs/{id}/tool_results, "

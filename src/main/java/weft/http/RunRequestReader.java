@@ -61,18 +61,11 @@ public final class RunRequestReader {
             throw HttpError.invalid("'session_id' has " + sessionId.length() + " characters; session ids have at most "
                     + MAX_ID_CHARS + ": send the session_id a run answered with");
         }
-        return new RunRequest(input,
-                workflow == null ? "chat" : workflow,
-                sessionId,
-                lower(string(body, "provider")),
-                string(body, "model"),
-                string(body, "system"),
-                documents(body.get("documents"), limits),
-                maxTokens(body.get("max_tokens"), limits.maxTokens()),
-                bool(body, "stream", true),
-                background,
-                onDisconnect,
-                tools(body.get("tools"), limits));
+        var model = new RunRequest.Model(lower(string(body, "provider")), string(body, "model"), string(body, "system"),
+                maxTokens(body.get("max_tokens"), limits.maxTokens()), null);
+        return new RunRequest(input, workflow == null ? "chat" : workflow, RunRequest.Conversation.inSession(sessionId), model,
+                documents(body.get("documents"), limits), new RunRequest.Tooling(tools(body.get("tools"), limits), null, false),
+                new RunRequest.Delivery(bool(body, "stream", true), background, onDisconnect), null);
     }
 
     /** {@code "tools"}: server tools by name and function tools the client runs, each name once. */

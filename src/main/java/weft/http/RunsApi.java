@@ -63,7 +63,7 @@ final class RunsApi {
         Runs.Idempotency idem = request.header("Idempotency-Key")
                 .map(key -> new Runs.Idempotency(checkKey(key), fingerprint(json))).orElse(null);
         String prefix = Client.of(request.exchange()).prefix();
-        if (body.background()) {
+        if (body.delivery().background()) {
             RunRecord run = runs.start(body, request.principal(), idem).run();
             String location = prefix + "/v1/runs/" + run.id();
             request.exchange().getResponseHeaders().set("Location", location);
@@ -72,7 +72,7 @@ final class RunsApi {
                     .put("session_id", run.sessionId())
                     .put("events_url", location + "/events")
                     .put("cancel_url", location + "/cancel"));
-        } else if (body.stream()) {
+        } else if (body.delivery().stream()) {
             // The stream's place is taken first: a run refused its stream is not started at all.
             try (var open = stream.open(request.principal())) {
                 Runs.Started started = runs.start(body, request.principal(), idem);

@@ -88,9 +88,12 @@ final class ChatRequestReader {
         var functions = new LinkedHashSet<String>();
         tools.forEach(t -> functions.add(t.name()));
 
-        var run = new RunRequest(conversation.input(), target.workflow(), null, target.provider(), target.model(),
-                conversation.system(), List.of(), maxTokens(body, limits.maxTokens()), stream, false, OnDisconnect.GRACE,
-                tools, conversation.history(), true, sampling(body), choice, null, null);
+        var run = new RunRequest(conversation.input(), target.workflow(),
+                new RunRequest.Conversation(null, conversation.history(), null),
+                new RunRequest.Model(target.provider(), target.model(), conversation.system(), maxTokens(body, limits.maxTokens()),
+                        sampling(body)),
+                List.of(), new RunRequest.Tooling(tools, choice, true), new RunRequest.Delivery(stream, false, OnDisconnect.GRACE),
+                null);
         return new ChatRequest(run, model, stream, includeUsage, functions);
     }
 

@@ -68,8 +68,9 @@ record ResponseRequest(String model, ModelNames.Target target, String system, Li
         String input = null;
         if (lead.getLast().role() == ChatMessage.Role.USER) input = lead.removeLast().content();
         OnDisconnect onDisconnect = background ? OnDisconnect.CONTINUE : OnDisconnect.GRACE;
-        return new RunRequest(input, target.workflow(), sessionId, target.provider(), target.model(), system, List.of(),
-                maxTokens, stream, background, onDisconnect, tools, null, true, sampling, toolChoice, lead,
+        return new RunRequest(input, target.workflow(), new RunRequest.Conversation(sessionId, null, lead),
+                new RunRequest.Model(target.provider(), target.model(), system, maxTokens, sampling), List.of(),
+                new RunRequest.Tooling(tools, toolChoice, true), new RunRequest.Delivery(stream, background, onDisconnect),
                 echo.toString());
     }
 }

@@ -39,19 +39,19 @@ public final class Admission {
     Workflow admit(RunRequest request, Principal caller, String runId) {
         if (draining) throw new Refusal(Refusal.Kind.OVERLOADED, "the server is shutting down; retry on another instance", 1);
         long chars = request.input() == null ? 0 : request.input().length();
-        for (var m : request.lead()) chars += m.content().length();
-        if (!request.inSession()) {
+        for (var m : request.conversation().lead()) chars += m.content().length();
+        if (!request.conversation().inSession()) {
             // The client sends the whole conversation each time: all of it is input.
-            for (var m : request.conversation()) chars += m.content().length();
+            for (var m : request.conversation().given()) chars += m.content().length();
         }
         if (chars > limits.maxInputChars()) {
-            throw new Refusal(Refusal.Kind.TOO_LARGE, (request.inSession() ? "'input' has " : "the conversation has ") + chars
+            throw new Refusal(Refusal.Kind.TOO_LARGE, (request.conversation().inSession() ? "'input' has " : "the conversation has ") + chars
                     + " characters; the limit is " + limits.maxInputChars() + " (WEFT_MAX_INPUT_CHARS)");
         }
         Workflow workflow = workflows.find(request.workflow()).orElseThrow(
                 () -> new Refusal(Refusal.Kind.NOT_FOUND, "unknown workflow '" + request.workflow()
                         + "': GET /v1/workflows lists the ones this server has"));
-        for (String name : providersNamed(workflow.root(), request.provider())) {
+        for (String name : providersNamed(workflow.root(), request.model().provider())) {
             if (providers.find(name).isEmpty()) throw new Refusal(Refusal.Kind.INVALID, providers.whyUnavailable(name));
         }
         users.admit(caller, runId);

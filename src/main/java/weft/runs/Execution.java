@@ -22,7 +22,7 @@ final class Execution {
     final String limitKey;
     /** The user's new message; null when the run goes on from the tool results its {@code lead} ends with. */
     final String input;
-    /** What opens the run's turn in its session before {@code input} ({@link RunRequest#lead()}). */
+    /** What opens the run's turn in its session before {@code input} ({@link RunRequest.Conversation#lead()}). */
     final List<ChatMessage> lead;
     final OnDisconnect onDisconnect;
     final RunLog log;

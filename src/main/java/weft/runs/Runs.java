@@ -109,15 +109,16 @@ public final class Runs implements Peers.Listener {
                 claimedKey = true;
             }
             String sessionId = null;
-            List<ChatMessage> history = request.conversation();
-            if (request.inSession()) {
-                Session session = session(request.sessionId(), subject);
+            var conversation = request.conversation();
+            List<ChatMessage> history = conversation.given();
+            if (conversation.inSession()) {
+                Session session = session(conversation.sessionId(), subject);
                 locks.claim(session.id(), runId).ifPresent(running -> {
                     throw new Refusal(Refusal.Kind.CONFLICT, "session '" + session.id() + "' already has a running run ("
                             + running + "): wait for it to end or cancel it");
                 });
                 claimedSession = sessionId = session.id();
-                history = history(session, request.lead());
+                history = history(session, conversation.lead());
             }
 
             long now = System.currentTimeMillis();
@@ -126,17 +127,20 @@ public final class Runs implements Peers.Listener {
                     now, now + limits.lease().toMillis(), request.echo());
             var stopper = new Stopper<RunStatus>();
             var log = events.create(runId);
-            var workflowRun = new WorkflowRun(workflow, new WorkflowRun.Inputs(request.input(), request.system(),
-                    history, request.documents(), request.provider(), request.model(), request.maxTokens(), request.sampling(),
-                    request.toolChoice()),
+            var model = request.model();
+            var workflowRun = new WorkflowRun(workflow, new WorkflowRun.Inputs(request.input(), model.system(),
+                    history, request.documents(), model.provider(), model.model(), model.maxTokens(), model.sampling(),
+                    request.tooling().choice()),
                     providers, log::append, metrics, stopper::stopRequested,
-                    new weft.workflows.RunTools(tooling.server(), request.tools(), tooling.settings(), request.handBack()));
-            admitted = new Execution(record, caller.limitKey(), request.input(), request.lead(), request.onDisconnect(), log,
+                    new weft.workflows.RunTools(tooling.server(), request.tooling().tools(), tooling.settings(),
+                            request.tooling().handBack()));
+            admitted = new Execution(record, caller.limitKey(), request.input(), conversation.lead(), request.delivery().onDisconnect(), log,
                     workflowRun, stopper);
             executor.admit(admitted);
             records.create(record);
             metrics.runStarted();
-            if (request.background() && request.onDisconnect() == OnDisconnect.GRACE) followers.unfollowedFromStart(admitted);
+            var delivery = request.delivery();
+            if (delivery.background() && delivery.onDisconnect() == OnDisconnect.GRACE) followers.unfollowedFromStart(admitted);
             executor.launch(admitted);
             return new Started(record, false);
         } catch (RuntimeException refused) {

@@ -181,13 +181,10 @@ public final class Main {
         // Other formats of the same runs: OpenAI's Chat Completions, Responses and model list, the AI SDK's UI stream.
         var models = new ModelNames(providers, workflows);
         var faces = new ArrayList<Router.Route>();
-        faces.addAll(new ChatCompletionsApi(runs, workflows, models, serving.stream(), serving.waiter(), stores.events(),
-                s.maxBodyBytes(), serving.limits()).routes());
-        faces.addAll(new ResponsesApi(runs, workflows, models, serving.stream(), serving.waiter(), stores.events(),
-                stores.sessions(), s.maxBodyBytes(), serving.limits()).routes());
+        faces.addAll(new ChatCompletionsApi(runs, workflows, models, serving, stores.events()).routes());
+        faces.addAll(new ResponsesApi(runs, workflows, models, serving, stores.events(), stores.sessions()).routes());
         faces.addAll(new ModelsApi(models, System.currentTimeMillis() / 1000).routes());
-        faces.addAll(new UiChatApi(runs, serving.stream(), stores.sessions(), stores.locks(), workflows, s.maxBodyBytes(),
-                serving.limits()).routes());
+        faces.addAll(new UiChatApi(runs, serving, stores.sessions(), stores.locks(), workflows).routes());
         // The browser page: a client of the same contract, served from the jar.
         faces.addAll(PageApi.fromClasspath().routes());
         var router = Api.router(serving, runs, stores, providers, workflows, metrics, options,

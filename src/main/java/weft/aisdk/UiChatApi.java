@@ -1,11 +1,12 @@
 package weft.aisdk;
 
-import weft.edge.Client;
 import weft.http.EventStream;
 import weft.http.HttpError;
 import weft.http.JsonBody;
 import weft.http.Request;
 import weft.http.Router;
+import weft.http.RunLocation;
+import weft.http.Api;
 import weft.http.RunRequestReader;
 import weft.runs.RunRequest;
 import weft.runs.Runs;
@@ -40,15 +41,14 @@ public final class UiChatApi {
     private final int maxBodyBytes;
     private final RunRequestReader.Limits limits;
 
-    public UiChatApi(Runs runs, EventStream stream, SessionStore sessions, SessionLocks locks, Workflows workflows,
-                     int maxBodyBytes, RunRequestReader.Limits limits) {
+    public UiChatApi(Runs runs, Api.Serving serving, SessionStore sessions, SessionLocks locks, Workflows workflows) {
         this.runs = runs;
-        this.stream = stream;
+        this.stream = serving.stream();
         this.sessions = sessions;
         this.locks = locks;
         this.workflows = workflows;
-        this.maxBodyBytes = maxBodyBytes;
-        this.limits = limits;
+        this.maxBodyBytes = serving.maxBodyBytes();
+        this.limits = serving.limits();
     }
 
     public java.util.List<Router.Route> routes() {
@@ -105,9 +105,9 @@ public final class UiChatApi {
     }
 
     private static Map<String, String> headers(Request request, RunRecord run) {
-        return Map.of("X-Run-Id", run.id(),
-                "Location", Client.of(request.exchange()).prefix() + "/v1/runs/" + run.id(),
-                "x-vercel-ai-ui-message-stream", "v1");
+        var headers = new java.util.HashMap<>(RunLocation.headers(request.exchange(), run));
+        headers.put("x-vercel-ai-ui-message-stream", "v1");
+        return headers;
     }
 
     private UiStreamFrames frames(RunRecord run) {

@@ -1,7 +1,6 @@
 package weft.http;
 
 import com.sun.net.httpserver.HttpExchange;
-import weft.edge.Client;
 import weft.events.LoggedEvent;
 import weft.runs.Runs;
 import weft.store.EventLog;
@@ -55,8 +54,7 @@ public final class RunWaiter {
      */
     public void answerWhenEnded(HttpExchange exchange, RunRecord run, Answer answer) throws IOException {
         // Known before the answer is: a client that gives up can still find, follow or cancel the run.
-        exchange.getResponseHeaders().set("X-Run-Id", run.id());
-        exchange.getResponseHeaders().set("Location", Client.of(exchange).prefix() + "/v1/runs/" + run.id());
+        RunLocation.headers(exchange, run).forEach(exchange.getResponseHeaders()::set);
         runs.attach(run);
         OutputStream body = null;
         try {

@@ -78,7 +78,7 @@ final class RunsApi {
                 Runs.Started started = runs.start(body, request.principal(), idem);
                 RunRecord run = started.run();
                 long after = started.existing() ? lastEventId(request) : 0;
-                stream.follow(request.exchange(), open, run, after, Map.of("X-Run-Id", run.id(), "Location", prefix + "/v1/runs/" + run.id()));
+                stream.follow(request.exchange(), open, run, after, RunLocation.headers(request.exchange(), run));
             }
         } else {
             waiter.answerWhenEnded(request.exchange(), runs.start(body, request.principal(), idem).run());

@@ -39,6 +39,7 @@ import java.util.Set;
 final class ChatChunks implements EventFrames {
     private static final byte[] NOTHING = {};
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
 
     private final String runId;
     private final String id;
@@ -196,9 +197,9 @@ final class ChatChunks implements EventFrames {
     private static byte[] data(ObjectNode json) {
         try {
             byte[] body = Json.MAPPER.writeValueAsBytes(json);
-            byte[] frame = new byte[body.length + 8];
-            System.arraycopy("data: ".getBytes(StandardCharsets.US_ASCII), 0, frame, 0, 6);
-            System.arraycopy(body, 0, frame, 6, body.length);
+            byte[] frame = new byte[DATA.length + body.length + 2];
+            System.arraycopy(DATA, 0, frame, 0, DATA.length);
+            System.arraycopy(body, 0, frame, DATA.length, body.length);
             frame[frame.length - 2] = '\n';
             frame[frame.length - 1] = '\n';
             return frame;

@@ -1,15 +1,13 @@
 package weft.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpExchange;
-import weft.edge.Client;
 import weft.events.LoggedEvent;
-import weft.http.EventStream;
 import weft.http.Json;
 import weft.http.JsonBody;
 import weft.http.Request;
 import weft.http.Router;
-import weft.http.RunRequestReader;
+import weft.http.RunLocation;
+import weft.http.Api;
 import weft.http.RunWaiter;
 import weft.runs.Runs;
 import weft.store.EventLog;
@@ -19,7 +17,6 @@ import weft.workflows.Workflows;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -31,22 +28,15 @@ public final class ChatCompletionsApi {
     private final Runs runs;
     private final Workflows workflows;
     private final ModelNames models;
-    private final EventStream stream;
-    private final RunWaiter waiter;
+    private final Api.Serving serving;
     private final EventLog events;
-    private final int maxBodyBytes;
-    private final RunRequestReader.Limits limits;
 
-    public ChatCompletionsApi(Runs runs, Workflows workflows, ModelNames models, EventStream stream, RunWaiter waiter,
-                              EventLog events, int maxBodyBytes, RunRequestReader.Limits limits) {
+    public ChatCompletionsApi(Runs runs, Workflows workflows, ModelNames models, Api.Serving serving, EventLog events) {
         this.runs = runs;
         this.workflows = workflows;
         this.models = models;
-        this.stream = stream;
-        this.waiter = waiter;
+        this.serving = serving;
         this.events = events;
-        this.maxBodyBytes = maxBodyBytes;
-        this.limits = limits;
     }
 
     public List<Router.Route> routes() {
@@ -54,16 +44,17 @@ public final class ChatCompletionsApi {
     }
 
     private void create(Request request) throws IOException {
-        JsonNode body = JsonBody.read(request.exchange(), maxBodyBytes);
-        ChatRequest chat = ChatRequestReader.read(body, models, limits);
+        JsonNode body = JsonBody.read(request.exchange(), serving.maxBodyBytes());
+        ChatRequest chat = ChatRequestReader.read(body, models, serving.limits());
         if (chat.stream()) {
-            try (var open = stream.open(request.principal())) {
+            try (var open = serving.stream().open(request.principal())) {
                 RunRecord run = runs.start(chat.run(), request.principal(), null).run();
-                stream.follow(request.exchange(), open, run, 0, located(request.exchange(), run), chunks(chat, run));
+                serving.stream().follow(request.exchange(), open, run, 0, RunLocation.headers(request.exchange(), run),
+                        chunks(chat, run));
             }
         } else {
             RunRecord run = runs.start(chat.run(), request.principal(), null).run();
-            waiter.answerWhenEnded(request.exchange(), run, ended -> answer(chat, ended));
+            serving.waiter().answerWhenEnded(request.exchange(), run, ended -> answer(chat, ended));
         }
     }
 
@@ -93,7 +84,4 @@ public final class ChatCompletionsApi {
         return new RunWaiter.Reply(200, Json.MAPPER.writeValueAsBytes(json));
     }
 
-    private static Map<String, String> located(HttpExchange exchange, RunRecord run) {
-        return Map.of("X-Run-Id", run.id(), "Location", Client.of(exchange).prefix() + "/v1/runs/" + run.id());
-    }
 }

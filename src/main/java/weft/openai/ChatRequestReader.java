@@ -52,24 +52,9 @@ final class ChatRequestReader {
                     + "{\"model\", \"messages\": [...]}; a body with \"input\" goes to POST /v1/responses (OpenAI's "
                     + "Responses) or POST /v1/runs (Weft's own runs).", Map.of(), Map.of(OpenAiErrors.PARAM, "input"));
         }
-        for (var field : body.properties()) {
-            String name = field.getKey();
-            if (MAPPED.contains(name)) continue;
-            String type = IGNORED.get(name);
-            if (type == null) {
-                throw new HttpError(400, "invalid_request", "Unrecognized request argument supplied: " + name,
-                        Map.of(), Map.of(OpenAiErrors.PARAM, name, OpenAiErrors.CODE, "unknown_parameter"));
-            }
-            if (!field.getValue().isNull() && !hasType(field.getValue(), type)) {
-                throw OpenAiErrors.invalid(name, "Invalid type for '" + name + "': expected " + article(type) + ", but got "
-                        + typeOf(field.getValue()) + ".");
-            }
-        }
+        checkFields(body, MAPPED, IGNORED, Map.of());
         String model = text(body, "model");
-        if (model == null || model.isBlank()) {
-            throw OpenAiErrors.invalid("model", "Missing required parameter: 'model'. Name a model (GET /v1/models lists them).");
-        }
-        ModelNames.Target target = models.resolve(model);
+        ModelNames.Target target = target(model, models);
         JsonNode n = body.get("n");
         if (n != null && !n.isNull() && !(n.isIntegralNumber() && n.intValue() == 1)) {
             throw OpenAiErrors.invalid("n", "'n' is " + n + ", but Weft answers with one choice: leave 'n' out or set it to 1.");
@@ -95,6 +80,40 @@ final class ChatRequestReader {
                 List.of(), new RunRequest.Tooling(tools, choice, true), new RunRequest.Delivery(stream, false, OnDisconnect.GRACE),
                 null);
         return new ChatRequest(run, model, stream, includeUsage, functions);
+    }
+
+    /**
+     * Refuses what OpenAI would: a field it does not have, one of the {@code ignored} of the
+     * wrong type; and what Weft cannot honour ({@code unsupported}, with why). {@code mapped}
+     * fields are each checked where they are read.
+     */
+    static void checkFields(JsonNode body, Set<String> mapped, Map<String, String> ignored, Map<String, String> unsupported) {
+        for (var field : body.properties()) {
+            String name = field.getKey();
+            if (mapped.contains(name)) continue;
+            String why = unsupported.get(name);
+            if (why != null && !field.getValue().isNull()) {
+                throw new HttpError(400, "invalid_request", "'" + name + "' is not supported here: " + why + ".",
+                        Map.of(), Map.of(OpenAiErrors.PARAM, name, OpenAiErrors.CODE, "unsupported_parameter"));
+            }
+            String type = ignored.get(name);
+            if (type == null && why == null) {
+                throw new HttpError(400, "invalid_request", "Unrecognized request argument supplied: " + name,
+                        Map.of(), Map.of(OpenAiErrors.PARAM, name, OpenAiErrors.CODE, "unknown_parameter"));
+            }
+            if (type != null && !field.getValue().isNull() && !hasType(field.getValue(), type)) {
+                throw OpenAiErrors.invalid(name, "Invalid type for '" + name + "': expected " + article(type)
+                        + ", but got " + typeOf(field.getValue()) + ".");
+            }
+        }
+    }
+
+    /** What the request's {@code model} names; it is required. */
+    static ModelNames.Target target(String model, ModelNames models) {
+        if (model == null || model.isBlank()) {
+            throw OpenAiErrors.invalid("model", "Missing required parameter: 'model'. Name a model (GET /v1/models lists them).");
+        }
+        return models.resolve(model);
     }
 
     /** {@code messages}, read into the system prompt, the history before the input, and the input. */

@@ -18,9 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import static weft.openai.ChatRequestReader.article;
+import static weft.openai.ChatRequestReader.checkFields;
 import static weft.openai.ChatRequestReader.bool;
-import static weft.openai.ChatRequestReader.hasType;
 import static weft.openai.ChatRequestReader.number;
 import static weft.openai.ChatRequestReader.positive;
 import static weft.openai.ChatRequestReader.text;
@@ -62,29 +61,9 @@ final class ResponseRequestReader {
                     + "POST /v1/chat/completions.", Map.of(), Map.of(OpenAiErrors.PARAM, "messages",
                     OpenAiErrors.CODE, "unknown_parameter"));
         }
-        for (var field : body.properties()) {
-            String name = field.getKey();
-            if (MAPPED.contains(name)) continue;
-            String why = UNSUPPORTED.get(name);
-            if (why != null && !field.getValue().isNull()) {
-                throw new HttpError(400, "invalid_request", "'" + name + "' is not supported here: " + why + ".",
-                        Map.of(), Map.of(OpenAiErrors.PARAM, name, OpenAiErrors.CODE, "unsupported_parameter"));
-            }
-            String type = IGNORED.get(name);
-            if (type == null && why == null) {
-                throw new HttpError(400, "invalid_request", "Unrecognized request argument supplied: " + name,
-                        Map.of(), Map.of(OpenAiErrors.PARAM, name, OpenAiErrors.CODE, "unknown_parameter"));
-            }
-            if (type != null && !field.getValue().isNull() && !hasType(field.getValue(), type)) {
-                throw OpenAiErrors.invalid(name, "Invalid type for '" + name + "': expected " + article(type)
-                        + ", but got " + typeOf(field.getValue()) + ".");
-            }
-        }
+        checkFields(body, MAPPED, IGNORED, UNSUPPORTED);
         String model = text(body, "model");
-        if (model == null || model.isBlank()) {
-            throw OpenAiErrors.invalid("model", "Missing required parameter: 'model'. Name a model (GET /v1/models lists them).");
-        }
-        ModelNames.Target target = models.resolve(model);
+        ModelNames.Target target = ChatRequestReader.target(model, models);
         String previous = text(body, "previous_response_id");
         var input = new Input(body.get("input"), text(body, "instructions"));
         JsonNode rawTools = body.get("tools");

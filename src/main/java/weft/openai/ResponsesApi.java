@@ -2,16 +2,14 @@ package weft.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import weft.edge.Client;
 import weft.events.LoggedEvent;
-import weft.http.EventStream;
 import weft.http.HttpError;
 import weft.http.Json;
 import weft.http.JsonBody;
 import weft.http.Request;
 import weft.http.Router;
-import weft.http.RunRequestReader;
+import weft.http.RunLocation;
+import weft.http.Api;
 import weft.http.RunWaiter;
 import weft.runs.Runs;
 import weft.store.EventLog;
@@ -44,24 +42,18 @@ public final class ResponsesApi {
     private final Runs runs;
     private final Workflows workflows;
     private final ModelNames models;
-    private final EventStream stream;
-    private final RunWaiter waiter;
+    private final Api.Serving serving;
     private final EventLog events;
     private final SessionStore sessions;
-    private final int maxBodyBytes;
-    private final RunRequestReader.Limits limits;
 
-    public ResponsesApi(Runs runs, Workflows workflows, ModelNames models, EventStream stream, RunWaiter waiter,
-                        EventLog events, SessionStore sessions, int maxBodyBytes, RunRequestReader.Limits limits) {
+    public ResponsesApi(Runs runs, Workflows workflows, ModelNames models, Api.Serving serving, EventLog events,
+                        SessionStore sessions) {
         this.runs = runs;
         this.workflows = workflows;
         this.models = models;
-        this.stream = stream;
-        this.waiter = waiter;
+        this.serving = serving;
         this.events = events;
         this.sessions = sessions;
-        this.maxBodyBytes = maxBodyBytes;
-        this.limits = limits;
     }
 
     public List<Router.Route> routes() {
@@ -87,23 +79,23 @@ public final class ResponsesApi {
     }
 
     private void create(Request request) throws IOException, InterruptedException {
-        JsonNode body = JsonBody.read(request.exchange(), maxBodyBytes);
-        ResponseRequest asked = ResponseRequestReader.read(body, models, limits);
+        JsonNode body = JsonBody.read(request.exchange(), serving.maxBodyBytes());
+        ResponseRequest asked = ResponseRequestReader.read(body, models, serving.limits());
         Continued from = asked.previousResponseId() == null ? Continued.NEW
                 : continued(asked.previousResponseId(), request.subject());
         var run = asked.run(from.sessionId(), from.open());
         if (asked.stream()) {
-            try (var open = stream.open(request.principal())) {
+            try (var open = serving.stream().open(request.principal())) {
                 RunRecord started = runs.start(run, request.principal(), null).run();
-                stream.follow(request.exchange(), open, started, 0, located(request.exchange(), started), frames(started, -1));
+                serving.stream().follow(request.exchange(), open, started, 0, RunLocation.headers(request.exchange(), started), frames(started, -1));
             }
         } else if (asked.background()) {
             RunRecord started = runs.start(run, request.principal(), null).run();
-            located(request.exchange(), started).forEach(request.exchange().getResponseHeaders()::set);
+            RunLocation.headers(request.exchange(), started).forEach(request.exchange().getResponseHeaders()::set);
             Json.send(request.exchange(), 200, fold(started).response().json());
         } else {
             RunRecord started = runs.start(run, request.principal(), null).run();
-            waiter.answerWhenEnded(request.exchange(), started, this::answer);
+            serving.waiter().answerWhenEnded(request.exchange(), started, this::answer);
         }
     }
 
@@ -154,8 +146,8 @@ public final class ResponsesApi {
                     + "/events resumes any run's stream in Weft's own format.");
         }
         long after = startingAfter(request, run);
-        try (var open = stream.open(request.principal())) {
-            stream.follow(request.exchange(), open, run, 0, located(request.exchange(), run), frames(run, after));
+        try (var open = serving.stream().open(request.principal())) {
+            serving.stream().follow(request.exchange(), open, run, 0, RunLocation.headers(request.exchange(), run), frames(run, after));
         }
     }
 
@@ -274,7 +266,4 @@ public final class ResponsesApi {
         return echo;
     }
 
-    private static Map<String, String> located(HttpExchange exchange, RunRecord run) {
-        return Map.of("X-Run-Id", run.id(), "Location", Client.of(exchange).prefix() + "/v1/runs/" + run.id());
-    }
 }

@@ -62,8 +62,11 @@ final class ChildServer implements AutoCloseable {
         java.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         java.addAll(JVM_FLAGS);
         // WEFT_BENCH_PROFILE=1: a JFR recording of each server, next to its log, for `jfr view hot-methods`.
+        // CPU-time samples (every millisecond of CPU a thread burns, native frames included) say where
+        // the CPU goes; the execution samples of the profile settings catch too few threads to say it.
         if ("1".equals(System.getenv("WEFT_BENCH_PROFILE"))) {
-            java.add("-XX:StartFlightRecording=settings=profile,filename="
+            java.add("-XX:StartFlightRecording=settings=profile,jdk.CPUTimeSample#enabled=true,"
+                    + "jdk.CPUTimeSample#throttle=1ms,filename="
                     + log.toAbsolutePath().toString().replaceAll("\\.log$", "") + ".jfr");
         }
         // A JVM crash report goes next to the log, not into whatever directory the bench runs in.

@@ -11,10 +11,14 @@ import weft.events.EventJson;
 import weft.events.LoggedEvent;
 import weft.store.StoreUnavailable;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
@@ -119,8 +123,10 @@ final class EventWriter implements AutoCloseable {
 
     private void write(List<Pending> batch) {
         var jsons = new ArrayList<String>(batch.size());
-        for (Pending p : batch) jsons.add(new String(EventJson.render(p.log().runId(), p.event()), java.nio.charset.StandardCharsets.UTF_8));
+        for (Pending p : batch) jsons.add(new String(EventJson.render(p.log().runId(), p.event()), StandardCharsets.UTF_8));
         var answers = new ArrayList<Response<StreamEntryID>>(batch.size());
+        List<String> runs;
+        Response<List<String>> watched;
         try {
             if (connection == null) connection = redis.dedicated();
             Pipeline pipe = connection.pipelined();
@@ -131,6 +137,11 @@ final class EventWriter implements AutoCloseable {
                         Map.of("e", jsons.get(i))));
                 if (p.event().seq() == 1) pipe.pexpire(key, runningTtlMillis);
             }
+            // Asked after the XADDs, in the same round trip: a follower elsewhere marks the run
+            // before it reads the run's stream, so each event is in what it read or on the feed.
+            runs = batch.stream().map(p -> p.log().runId()).distinct().toList();
+            watched = pipe.mget(runs.stream().map(redis.keys::watched).toArray(String[]::new));
+            for (Pending p : batch) if (p.event().isDone()) pipe.del(redis.keys.watched(p.log().runId()));
             pipe.sync();
         } catch (JedisDataException e) {
             throw e;
@@ -152,7 +163,10 @@ final class EventWriter implements AutoCloseable {
                 }
             }
         }
-        announce(stored, batch, jsons);
+        var watchedElsewhere = new HashSet<String>();
+        List<String> marks = watched.get();
+        for (int i = 0; i < runs.size(); i++) if (marks.get(i) != null) watchedElsewhere.add(runs.get(i));
+        announce(stored, watchedElsewhere, batch, jsons);
         stored.forEach((log, events) -> {
             log.stored(events.getLast().seq());
             tails.find(log.runId()).ifPresent(t -> t.deliver(events));
@@ -161,23 +175,26 @@ final class EventWriter implements AutoCloseable {
     }
 
     /**
-     * Puts what was just stored on this instance's feed, for followers on other instances. It
-     * is a second round trip on purpose, made by the announcer thread: the feed names only
-     * events the run's stream took, so no follower anywhere sees an event Redis refused. A feed
-     * entry lost with a connection costs nothing but time: a follower that misses one notices
-     * the gap and reads the run's stream.
+     * Puts what was just stored of the runs {@code watched} elsewhere on this instance's feed,
+     * for their followers on other instances; a run nobody follows elsewhere costs the feed
+     * nothing. It is a second round trip on purpose, made by the announcer thread: the feed
+     * names only events the run's stream took, so no follower anywhere sees an event Redis
+     * refused. A feed entry lost with a connection costs nothing but time: a follower that
+     * misses one notices the gap and reads the run's stream.
      */
-    private void announce(Map<RedisRunLog, List<LoggedEvent>> stored, List<Pending> batch, List<String> jsons) {
-        if (stored.isEmpty()) return;
-        var lines = new java.util.HashMap<String, StringBuilder>();
+    private void announce(Map<RedisRunLog, List<LoggedEvent>> stored, Set<String> watched, List<Pending> batch,
+                          List<String> jsons) {
+        if (stored.isEmpty() || watched.isEmpty()) return;
+        var lines = new HashMap<String, StringBuilder>();
         for (int i = 0; i < batch.size(); i++) {
             Pending p = batch.get(i);
-            if (!stored.containsKey(p.log())) continue;
+            if (!stored.containsKey(p.log()) || !watched.contains(p.log().runId())) continue;
             var runLines = lines.computeIfAbsent(p.log().runId(), id -> new StringBuilder());
             if (!runLines.isEmpty()) runLines.append('\n');
             runLines.append(jsons.get(i));
         }
-        var fields = new java.util.HashMap<String, String>();
+        if (lines.isEmpty()) return;
+        var fields = new HashMap<String, String>();
         lines.forEach((run, text) -> fields.put(run, text.toString()));
         announcements.offer(fields); // if the announcer is far behind, followers elsewhere read the runs' streams
     }

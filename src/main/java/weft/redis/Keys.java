@@ -20,6 +20,13 @@ record Keys(String prefix) {
      */
     String feed(String instance) { return prefix + "feed:" + instance; }
 
+    /**
+     * String: present while followers on another instance wait for a run's events live; the
+     * run's writer puts its events on its feed only then. Set before those followers read the
+     * run's stream, removed with the run's {@code done}, and it lapses with the running TTL.
+     */
+    String watched(String runId) { return prefix + "watched:" + runId; }
+
     /** Sorted set: running runs by lease expiry (epoch ms). */
     String leases() { return prefix + "leases"; }
 

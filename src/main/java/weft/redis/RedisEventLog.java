@@ -14,7 +14,8 @@ import java.util.List;
  * {@code Last-Event-ID: N} is {@code XRANGE key (0-N +}. A follower first reads what is stored
  * after its position; when it has caught up it waits on the run's {@link Tail}, which this
  * instance's writer (for its own runs) or its one stream reader (for the others') feeds with
- * what Redis has stored.
+ * what Redis has stored. A follower of a run that executes elsewhere first marks the run as
+ * watched, which is what makes the run's writer put its events on its feed.
  */
 final class RedisEventLog implements EventLog, AutoCloseable {
     private static final int PAGE = 1000;
@@ -23,9 +24,11 @@ final class RedisEventLog implements EventLog, AutoCloseable {
     private final Tails tails;
     private final EventWriter writer;
     private final StreamReader reader;
+    private final long runningTtlMillis;
 
     RedisEventLog(Redis redis, Duration runningTtl, String instance, weft.store.Wakeups wakeups) {
         this.tails = new Tails(wakeups);
+        this.runningTtlMillis = runningTtl.toMillis();
         this.redis = redis;
         this.writer = new EventWriter(redis, tails, runningTtl.toMillis(), instance);
         this.reader = new StreamReader(redis, tails);
@@ -58,11 +61,18 @@ final class RedisEventLog implements EventLog, AutoCloseable {
             List<LoggedEvent> stored = range(runId, seq);
             if (!stored.isEmpty() || wait.isZero()) return stored;
             if (tail == null) {
+                // Marked before the tail exists and before the stream is read again, so that an
+                // event stored from now on goes on the feed, and each one before is in the range.
+                if (!tails.writtenHere(runId)) redis.call(c -> c.psetex(redis.keys.watched(runId), runningTtlMillis, "1"));
                 tail = tails.watch(runId, seq, reader::wake);
-                // An event stored between the range above and the watch was handed to no tail, and
-                // if it was the last (done) nothing would wake this follower: look once more.
+                // An event stored between the range above and the mark went on no feed, and if it was
+                // the last (done) nothing would wake this follower: look once more, and let the
+                // tail hold it for the followers that find the tail from now on.
                 stored = range(runId, seq);
-                if (!stored.isEmpty()) return stored;
+                if (!stored.isEmpty()) {
+                    tail.deliver(stored);
+                    return stored;
+                }
             }
         }
         if (!tail.awaitBeyond(seq, wait.toNanos())) return range(runId, seq);

@@ -49,6 +49,11 @@ final class Tails {
         local.add(runId);
     }
 
+    /** Whether this instance writes the run's events (it executes the run). */
+    boolean writtenHere(String runId) {
+        return local.contains(runId);
+    }
+
     void writesEnded(String runId) {
         local.remove(runId);
     }

@@ -82,6 +82,41 @@ class FaultsTest {
     }
 
     @Test
+    void anInstanceThatWakesAfterItsRunWasTakenOverCannotAddToIt() throws Exception {
+        try (var cluster = Cluster.start(1, Map.of())) {
+            WeftProcess stalled = cluster.add(Map.of("WEFT_DEMO_TOKENS_PER_SECOND", "40"));
+            WeftProcess a = cluster.get(0);
+            String runId = background(stalled, "\"input\":\"a long answer\",\"max_tokens\":2000");
+            var seen = new ArrayList<Event>();
+            try (SseStream s = follow(a, runId, 0)) {
+                while (seen.stream().filter(e -> e.type().equals("delta")).count() < 5) seen.add(s.nextEvent());
+                stalled.freeze();
+                seen.addAll(readToDone(s));
+            }
+            assertEquals("instance_lost", seen.get(seen.size() - 2).text("code"), "taken over while it stood still");
+
+            stalled.thaw(); // its run goes on, its writer sends what the run produced meanwhile
+            Await.until("the thawed instance's writer is refused", Duration.ofSeconds(20), () -> {
+                try {
+                    return java.nio.file.Files.readString(stalled.log()).contains("run " + runId + ": Redis refused event");
+                } catch (java.io.IOException notYet) {
+                    return false;
+                }
+            });
+            List<Event> whole;
+            try (SseStream s = follow(a, runId, 0)) {
+                whole = readToDone(s);
+                assertTrue(s.next() instanceof SseStream.End, "nothing after done");
+            }
+            assertEquals(seen.stream().map(e -> e.sse().data()).toList(), whole.stream().map(e -> e.sse().data()).toList(),
+                    "the log is what its follower saw, ending in the taker's done: nothing of the thawed instance's was added");
+            assertEquals("failed", whole.getLast().text("status"));
+            assertEquals(whole.getLast().text("output"), json(get(a, "/v1/runs/" + runId)).get("output").asText());
+            assertEquals("failed", json(get(stalled, "/v1/runs/" + runId)).get("status").asText(), "the thawed instance agrees");
+        }
+    }
+
+    @Test
     void whileRedisIsAwayStreamsEndWithAnErrorAndNewRunsGet503ThenWeftServesAgainWithoutARestart() throws Exception {
         try (var cluster = Cluster.start(2, Map.of("WEFT_DEMO_TOKENS_PER_SECOND", "40"))) {
             WeftProcess a = cluster.get(0), b = cluster.get(1);

@@ -1,5 +1,8 @@
 package weft.redis;
 
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.resps.StreamEntry;
 import weft.events.LoggedEvent;
@@ -63,8 +66,8 @@ final class RedisEventLog implements EventLog, AutoCloseable {
             if (tail == null) {
                 // Marked before the tail exists and before the stream is read again, so that an
                 // event stored from now on goes on the feed, and each one before is in the range.
-                if (!tails.writtenHere(runId)) redis.call(c -> c.psetex(redis.keys.watched(runId), runningTtlMillis, "1"));
-                tail = tails.watch(runId, seq, reader::wake);
+                StreamEntryID feedFrom = tails.writtenHere(runId) ? null : markWatched(runId);
+                tail = tails.watch(runId, seq, feedFrom, reader::wake);
                 // An event stored between the range above and the mark went on no feed, and if it was
                 // the last (done) nothing would wake this follower: look once more, and let the
                 // tail hold it for the followers that find the tail from now on.
@@ -78,6 +81,23 @@ final class RedisEventLog implements EventLog, AutoCloseable {
         if (!tail.awaitBeyond(seq, wait.toNanos())) return range(runId, seq);
         held = tail.after(seq);
         return held != null ? held : range(runId, seq);
+    }
+
+    /**
+     * Marks a run executing elsewhere as watched, so that its writer puts it on its feed, and
+     * returns the feed position just before the mark by Redis's own clock: a feed entry that
+     * can hold an event stored after the mark comes later, so a reader that starts there (and
+     * not at the feed's end when it gets round to it) misses none.
+     */
+    private StreamEntryID markWatched(String runId) {
+        return redis.call(c -> {
+            Pipeline pipe = c.pipelined();
+            Response<List<String>> now = pipe.time(); // seconds, microseconds
+            pipe.psetex(redis.keys.watched(runId), runningTtlMillis, "1");
+            pipe.sync();
+            long millis = Long.parseLong(now.get().get(0)) * 1000 + Long.parseLong(now.get().get(1)) / 1000;
+            return new StreamEntryID(millis - 1, 0);
+        });
     }
 
     /** Up to a page of the stored events after {@code seq}. */

@@ -111,8 +111,11 @@ final class StreamReader implements AutoCloseable {
                 String owner = t.owner(() -> jedis.hget(redis.keys.run(t.runId), "instance"));
                 if (owner == null) continue; // no record (yet): its followers read the run's stream when they wait in vain
                 String feed = redis.keys.feed(owner);
-                // A feed read for the first time is read from now on: what came before is in the runs' streams.
-                wanted.put(feed, feeds.getOrDefault(feed, StreamEntryID.XREAD_NEW_ENTRY));
+                // A feed read for the first time starts where its earliest new tail was marked:
+                // what came before is in the runs' streams, what came after may be for them.
+                StreamEntryID at = feeds.get(feed);
+                if (at == null) at = t.feedFrom != null ? t.feedFrom : StreamEntryID.XREAD_NEW_ENTRY;
+                wanted.merge(feed, at, StreamReader::earlier);
             }
             feeds.clear();
             feeds.putAll(wanted);
@@ -139,6 +142,13 @@ final class StreamReader implements AutoCloseable {
                 batch.getFields().forEach(this::deliver);
             }
         }
+    }
+
+    /** The earlier of two positions; {@code $} (the feed's end, whenever the read starts) is the latest. */
+    private static StreamEntryID earlier(StreamEntryID a, StreamEntryID b) {
+        if (a == StreamEntryID.XREAD_NEW_ENTRY) return b;
+        if (b == StreamEntryID.XREAD_NEW_ENTRY) return a;
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     /** One run's part of a feed entry, for its tail if followers here wait for it. */

@@ -1,5 +1,6 @@
 package weft.redis;
 
+import redis.clients.jedis.StreamEntryID;
 import weft.events.LoggedEvent;
 
 import java.util.ArrayDeque;
@@ -28,13 +29,19 @@ final class Tail {
     private RuntimeException failure;
     private volatile long lastUsedNanos = System.nanoTime();
     private volatile String owner;
+    /**
+     * Where the stream reader starts the owner's feed if it is not reading it yet: just before
+     * the run was marked watched (null for a local tail).
+     */
+    final StreamEntryID feedFrom;
 
     private final weft.store.Wakeups.Alarm alarm;
 
-    Tail(String runId, boolean local, long tip, weft.store.Wakeups wakeups) {
+    Tail(String runId, boolean local, long tip, StreamEntryID feedFrom, weft.store.Wakeups wakeups) {
         this.runId = runId;
         this.local = local;
         this.tip = tip;
+        this.feedFrom = feedFrom;
         this.alarm = wakeups.alarm(lock, changed);
     }
 

@@ -1,5 +1,7 @@
 package weft.redis;
 
+import redis.clients.jedis.StreamEntryID;
+
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -29,11 +31,11 @@ final class Tails {
     }
 
     /** The tail for a run, created at {@code tip} if there is none; a new remote one wakes the reader. */
-    Tail watch(String runId, long tip, Runnable wakeReader) {
+    Tail watch(String runId, long tip, StreamEntryID feedFrom, Runnable wakeReader) {
         boolean[] created = {false};
         Tail tail = tails.computeIfAbsent(runId, id -> {
             created[0] = true;
-            return new Tail(id, local.contains(id), tip, wakeups);
+            return new Tail(id, local.contains(id), tip, feedFrom, wakeups);
         });
         if (created[0] && !tail.local) {
             version.incrementAndGet();

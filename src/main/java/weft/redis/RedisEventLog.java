@@ -90,14 +90,16 @@ final class RedisEventLog implements EventLog, AutoCloseable {
      * not at the feed's end when it gets round to it) misses none.
      */
     private StreamEntryID markWatched(String runId) {
-        return redis.call(c -> {
-            Pipeline pipe = c.pipelined();
-            Response<List<String>> now = pipe.time(); // seconds, microseconds
-            pipe.psetex(redis.keys.watched(runId), runningTtlMillis, "1");
-            pipe.sync();
-            long millis = Long.parseLong(now.get().get(0)) * 1000 + Long.parseLong(now.get().get(1)) / 1000;
-            return new StreamEntryID(millis - 1, 0);
+        List<String> now = redis.call(c -> {
+            try (Pipeline pipe = c.pipelined()) { // closing it gives the connection back to the pool
+                Response<List<String>> time = pipe.time(); // seconds, microseconds
+                pipe.psetex(redis.keys.watched(runId), runningTtlMillis, "1");
+                pipe.sync();
+                return time.get();
+            }
         });
+        long millis = Long.parseLong(now.get(0)) * 1000 + Long.parseLong(now.get(1)) / 1000;
+        return new StreamEntryID(millis - 1, 0);
     }
 
     /** Up to a page of the stored events after {@code seq}. */

@@ -57,6 +57,21 @@ class FeedTest {
         }
     }
 
+    /**
+     * Each first follower elsewhere marks its run watched on a pooled connection; more runs
+     * followed one after another than the pool holds (64) find a connection every time.
+     */
+    @Test
+    void followingManyRunsElsewhereGivesEveryPooledConnectionBack() {
+        for (int i = 0; i < 80; i++) {
+            String runId = background(a, "\"input\":\"short run " + i + "\",\"max_tokens\":4");
+            try (SseStream s = follow(b, runId, 0)) {
+                assertEquals(200, s.status(), "follow " + i);
+                assertEquals("done", s.readToDone().getLast().type(), "run " + i);
+            }
+        }
+    }
+
     @Test
     void aRunFollowedOnlyWhereItExecutesPutsNothingOnTheFeed() {
         try (Jedis redis = new Jedis(URI.create(cluster.redis.url()))) {

@@ -11,6 +11,7 @@ import weft.events.EventJson;
 import weft.events.LoggedEvent;
 import weft.store.StoreUnavailable;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -39,6 +40,8 @@ final class EventWriter implements AutoCloseable {
     private static final int BATCH = 1024;
     private static final long FEED_LENGTH = 1_000;
     private static final long FEED_TTL_MILLIS = 3_600_000;
+    /** The one field of a stream entry: the event's JSON line. */
+    private static final byte[] FIELD = {'e'};
 
     record Pending(RedisRunLog log, LoggedEvent event) {}
 
@@ -53,9 +56,11 @@ final class EventWriter implements AutoCloseable {
      * requests (a thousand runs starting at once), every run's events would wait with it.
      */
     private Jedis connection;
+    /** Used for every batch on that connection: a pipeline is empty again after each sync. */
+    private Pipeline pipe;
 
     private final String feed;
-    private final BlockingQueue<Map<String, String>> announcements = new ArrayBlockingQueue<>(10_000);
+    private final BlockingQueue<Map<byte[], byte[]>> announcements = new ArrayBlockingQueue<>(10_000);
     private final Thread announcer;
 
     EventWriter(Redis redis, Tails tails, long runningTtlMillis, String instance) {
@@ -122,19 +127,22 @@ final class EventWriter implements AutoCloseable {
     }
 
     private void write(List<Pending> batch) {
-        var jsons = new ArrayList<String>(batch.size());
-        for (Pending p : batch) jsons.add(new String(EventJson.render(p.log().runId(), p.event()), StandardCharsets.UTF_8));
-        var answers = new ArrayList<Response<StreamEntryID>>(batch.size());
+        // Each event's JSON goes to Redis as the bytes it was rendered in: no String on the way.
+        var lines = new ArrayList<byte[]>(batch.size());
+        for (Pending p : batch) lines.add(EventJson.render(p.log().runId(), p.event()));
+        var answers = new ArrayList<Response<byte[]>>(batch.size());
         List<String> runs;
         Response<List<String>> watched;
         try {
-            if (connection == null) connection = redis.dedicated();
-            Pipeline pipe = connection.pipelined();
+            if (connection == null) {
+                connection = redis.dedicated();
+                pipe = connection.pipelined();
+            }
             for (int i = 0; i < batch.size(); i++) {
                 Pending p = batch.get(i);
-                String key = redis.keys.events(p.log().runId());
+                byte[] key = redis.keys.events(p.log().runId()).getBytes(StandardCharsets.UTF_8);
                 answers.add(pipe.xadd(key, XAddParams.xAddParams().id(new StreamEntryID(0, p.event().seq())),
-                        Map.of("e", jsons.get(i))));
+                        Map.of(FIELD, lines.get(i))));
                 if (p.event().seq() == 1) pipe.pexpire(key, runningTtlMillis);
             }
             // Asked after the XADDs, in the same round trip: a follower elsewhere marks the run
@@ -143,11 +151,9 @@ final class EventWriter implements AutoCloseable {
             watched = pipe.mget(runs.stream().map(redis.keys::watched).toArray(String[]::new));
             for (Pending p : batch) if (p.event().isDone()) pipe.del(redis.keys.watched(p.log().runId()));
             pipe.sync();
-        } catch (JedisDataException e) {
-            throw e;
-        } catch (JedisException broken) {
+        } catch (JedisException broken) { // whatever it was, the pipeline may hold unread answers: start afresh
             closeConnection();
-            throw redis.unavailable(broken);
+            throw broken instanceof JedisDataException refused ? refused : redis.unavailable(broken);
         }
         var stored = new LinkedHashMap<RedisRunLog, List<LoggedEvent>>();
         for (int i = 0; i < batch.size(); i++) {
@@ -156,7 +162,7 @@ final class EventWriter implements AutoCloseable {
                 answers.get(i).get();
                 stored.computeIfAbsent(p.log(), l -> new ArrayList<>()).add(p.event());
             } catch (JedisDataException refused) {
-                if (alreadyStored(p, jsons.get(i))) {
+                if (alreadyStored(p, lines.get(i))) {
                     stored.computeIfAbsent(p.log(), l -> new ArrayList<>()).add(p.event());
                 } else {
                     p.log().takenOver("Redis refused event " + p.event().seq() + ": " + refused.getMessage());
@@ -166,7 +172,7 @@ final class EventWriter implements AutoCloseable {
         var watchedElsewhere = new HashSet<String>();
         List<String> marks = watched.get();
         for (int i = 0; i < runs.size(); i++) if (marks.get(i) != null) watchedElsewhere.add(runs.get(i));
-        announce(stored, watchedElsewhere, batch, jsons);
+        announce(stored, watchedElsewhere, batch, lines);
         stored.forEach((log, events) -> {
             log.stored(events.getLast().seq());
             tails.find(log.runId()).ifPresent(t -> t.deliver(events));
@@ -183,33 +189,37 @@ final class EventWriter implements AutoCloseable {
      * misses one notices the gap and reads the run's stream.
      */
     private void announce(Map<RedisRunLog, List<LoggedEvent>> stored, Set<String> watched, List<Pending> batch,
-                          List<String> jsons) {
+                          List<byte[]> lines) {
         if (stored.isEmpty() || watched.isEmpty()) return;
-        var lines = new HashMap<String, StringBuilder>();
+        var perRun = new HashMap<String, ByteArrayOutputStream>();
         for (int i = 0; i < batch.size(); i++) {
             Pending p = batch.get(i);
             if (!stored.containsKey(p.log()) || !watched.contains(p.log().runId())) continue;
-            var runLines = lines.computeIfAbsent(p.log().runId(), id -> new StringBuilder());
-            if (!runLines.isEmpty()) runLines.append('\n');
-            runLines.append(jsons.get(i));
+            var runLines = perRun.computeIfAbsent(p.log().runId(), id -> new ByteArrayOutputStream(256));
+            if (runLines.size() > 0) runLines.write('\n');
+            runLines.writeBytes(lines.get(i));
         }
-        if (lines.isEmpty()) return;
-        var fields = new HashMap<String, String>();
-        lines.forEach((run, text) -> fields.put(run, text.toString()));
+        if (perRun.isEmpty()) return;
+        var fields = new HashMap<byte[], byte[]>();
+        perRun.forEach((run, text) -> fields.put(run.getBytes(StandardCharsets.UTF_8), text.toByteArray()));
         announcements.offer(fields); // if the announcer is far behind, followers elsewhere read the runs' streams
     }
 
     /** Puts stored batches on the feed, on a connection of its own, so the writer never waits for it. */
     private void announceLoop() {
+        byte[] feedKey = feed.getBytes(StandardCharsets.UTF_8);
         Jedis feedConnection = null;
+        Pipeline feedPipe = null;
         while (!closed) {
             try {
-                Map<String, String> fields = announcements.take();
-                if (feedConnection == null) feedConnection = redis.dedicated();
-                Pipeline pipe = feedConnection.pipelined();
-                pipe.xadd(feed, XAddParams.xAddParams().maxLen(FEED_LENGTH).approximateTrimming(), fields);
-                pipe.pexpire(feed, FEED_TTL_MILLIS);
-                pipe.sync();
+                Map<byte[], byte[]> fields = announcements.take();
+                if (feedConnection == null) {
+                    feedConnection = redis.dedicated();
+                    feedPipe = feedConnection.pipelined();
+                }
+                feedPipe.xadd(feedKey, XAddParams.xAddParams().maxLen(FEED_LENGTH).approximateTrimming(), fields);
+                feedPipe.pexpire(feedKey, FEED_TTL_MILLIS);
+                feedPipe.sync();
             } catch (InterruptedException e) {
                 break;
             } catch (JedisException lost) {
@@ -225,10 +235,10 @@ final class EventWriter implements AutoCloseable {
      * Whether a refused entry is this writer's own, stored by an earlier try of the same batch
      * whose answer was lost with the connection.
      */
-    private boolean alreadyStored(Pending p, String json) {
+    private boolean alreadyStored(Pending p, byte[] line) {
         var id = new StreamEntryID(0, p.event().seq());
         var entries = redis.call(c -> c.xrange(redis.keys.events(p.log().runId()), id, id));
-        return entries.size() == 1 && json.equals(entries.getFirst().getFields().get("e"));
+        return entries.size() == 1 && new String(line, StandardCharsets.UTF_8).equals(entries.getFirst().getFields().get("e"));
     }
 
     private void closeConnection() {
@@ -239,6 +249,7 @@ final class EventWriter implements AutoCloseable {
             // Nothing to let go of.
         }
         connection = null;
+        pipe = null;
     }
 
     @Override

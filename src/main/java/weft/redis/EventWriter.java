@@ -60,7 +60,10 @@ final class EventWriter implements AutoCloseable {
     private Pipeline pipe;
 
     private final String feed;
-    private final BlockingQueue<Map<byte[], byte[]>> announcements = new ArrayBlockingQueue<>(10_000);
+    /** One feed entry to add: a field per run, its events' JSON lines. */
+    private record Announcement(byte[] feed, Map<byte[], byte[]> fields) {}
+
+    private final BlockingQueue<Announcement> announcements = new ArrayBlockingQueue<>(10_000);
     private final Thread announcer;
 
     EventWriter(Redis redis, Tails tails, long runningTtlMillis, String instance) {
@@ -181,8 +184,9 @@ final class EventWriter implements AutoCloseable {
     }
 
     /**
-     * Puts what was just stored of the runs {@code watched} elsewhere on this instance's feed,
-     * for their followers on other instances; a run nobody follows elsewhere costs the feed
+     * Puts what was just stored of the runs {@code watched} elsewhere on this instance's feed
+     * (a run taken over from a lost instance: on the feed its followers elsewhere read), for
+     * their followers on other instances; a run nobody follows elsewhere costs the feed
      * nothing. It is a second round trip on purpose, made by the announcer thread: the feed
      * names only events the run's stream took, so no follower anywhere sees an event Redis
      * refused. A feed entry lost with a connection costs nothing but time: a follower that
@@ -191,34 +195,37 @@ final class EventWriter implements AutoCloseable {
     private void announce(Map<RedisRunLog, List<LoggedEvent>> stored, Set<String> watched, List<Pending> batch,
                           List<byte[]> lines) {
         if (stored.isEmpty() || watched.isEmpty()) return;
-        var perRun = new HashMap<String, ByteArrayOutputStream>();
+        // By feed (nearly always this instance's), then by run.
+        var perFeed = new HashMap<String, Map<String, ByteArrayOutputStream>>();
         for (int i = 0; i < batch.size(); i++) {
             Pending p = batch.get(i);
             if (!stored.containsKey(p.log()) || !watched.contains(p.log().runId())) continue;
+            var perRun = perFeed.computeIfAbsent(p.log().feed == null ? feed : p.log().feed, f -> new HashMap<>());
             var runLines = perRun.computeIfAbsent(p.log().runId(), id -> new ByteArrayOutputStream(256));
             if (runLines.size() > 0) runLines.write('\n');
             runLines.writeBytes(lines.get(i));
         }
-        if (perRun.isEmpty()) return;
-        var fields = new HashMap<byte[], byte[]>();
-        perRun.forEach((run, text) -> fields.put(run.getBytes(StandardCharsets.UTF_8), text.toByteArray()));
-        announcements.offer(fields); // if the announcer is far behind, followers elsewhere read the runs' streams
+        perFeed.forEach((feedKey, perRun) -> {
+            var fields = new HashMap<byte[], byte[]>();
+            perRun.forEach((run, text) -> fields.put(run.getBytes(StandardCharsets.UTF_8), text.toByteArray()));
+            // If the announcer is far behind this fails, and followers elsewhere read the runs' streams.
+            announcements.offer(new Announcement(feedKey.getBytes(StandardCharsets.UTF_8), fields));
+        });
     }
 
     /** Puts stored batches on the feed, on a connection of its own, so the writer never waits for it. */
     private void announceLoop() {
-        byte[] feedKey = feed.getBytes(StandardCharsets.UTF_8);
         Jedis feedConnection = null;
         Pipeline feedPipe = null;
         while (!closed) {
             try {
-                Map<byte[], byte[]> fields = announcements.take();
+                Announcement next = announcements.take();
                 if (feedConnection == null) {
                     feedConnection = redis.dedicated();
                     feedPipe = feedConnection.pipelined();
                 }
-                feedPipe.xadd(feedKey, XAddParams.xAddParams().maxLen(FEED_LENGTH).approximateTrimming(), fields);
-                feedPipe.pexpire(feedKey, FEED_TTL_MILLIS);
+                feedPipe.xadd(next.feed(), XAddParams.xAddParams().maxLen(FEED_LENGTH).approximateTrimming(), next.fields());
+                feedPipe.pexpire(next.feed(), FEED_TTL_MILLIS);
                 feedPipe.sync();
             } catch (InterruptedException e) {
                 break;

@@ -40,13 +40,17 @@ final class RedisEventLog implements EventLog, AutoCloseable {
     @Override
     public RunLog create(String runId) {
         tails.writesHere(runId);
-        return new RedisRunLog(runId, 0, writer);
+        return new RedisRunLog(runId, 0, writer, null);
     }
 
     @Override
     public RunLog reopen(String runId, long lastSeq) {
+        // Followers elsewhere read the run through its record's instance's feed (an instance
+        // that takes a run over leaves the record's instance as it was), so what is written
+        // from here on goes there too, and they need not wait for a heartbeat to see it.
+        String owner = redis.call(c -> c.hget(redis.keys.run(runId), "instance"));
         tails.writesHere(runId);
-        return new RedisRunLog(runId, lastSeq, writer);
+        return new RedisRunLog(runId, lastSeq, writer, owner == null ? null : redis.keys.feed(owner));
     }
 
     /**

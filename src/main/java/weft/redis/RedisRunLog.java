@@ -24,8 +24,15 @@ final class RedisRunLog implements RunLog {
     private String takenOver;
     // stored, failure and takenOver are guarded by this; the writer updates them.
 
-    RedisRunLog(String runId, long last, EventWriter writer) {
+    /**
+     * The feed that followers elsewhere read this run through, when it is not this instance's
+     * (the run was taken over from an instance that stopped answering); null for this one's.
+     */
+    final String feed;
+
+    RedisRunLog(String runId, long last, EventWriter writer, String feed) {
         this.runId = runId;
+        this.feed = feed;
         this.last = last;
         this.stored = last;
         this.writer = writer;

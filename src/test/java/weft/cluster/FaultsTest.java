@@ -42,7 +42,10 @@ class FaultsTest {
 
     @Test
     void aKilledInstancesRunEndsFailedWithInstanceLostAndEveryFollowerGetsDone() throws Exception {
-        try (var cluster = Cluster.start(2, Map.of())) {
+        // A heartbeat of ten minutes: the followers get the taker's error and done through the
+        // feed they were reading (the lost instance's), not from a once-per-heartbeat read of
+        // the run's stream; were they not, each read here would time out after 20 s.
+        try (var cluster = Cluster.start(2, Map.of("WEFT_HEARTBEAT", "10m"))) {
             WeftProcess doomed = cluster.add(Map.of("WEFT_DEMO_TOKENS_PER_SECOND", "40"));
             WeftProcess a = cluster.get(0), b = cluster.get(1);
             String runId = background(doomed, "\"input\":\"a long answer\",\"max_tokens\":2000");

@@ -143,7 +143,7 @@ final class EventWriter implements AutoCloseable {
             }
             for (int i = 0; i < batch.size(); i++) {
                 Pending p = batch.get(i);
-                byte[] key = redis.keys.events(p.log().runId()).getBytes(StandardCharsets.UTF_8);
+                byte[] key = p.log().eventsKey;
                 answers.add(pipe.xadd(key, XAddParams.xAddParams().id(new StreamEntryID(0, p.event().seq())),
                         Map.of(FIELD, lines.get(i))));
                 if (p.event().seq() == 1) pipe.pexpire(key, runningTtlMillis);

@@ -40,7 +40,7 @@ final class RedisEventLog implements EventLog, AutoCloseable {
     @Override
     public RunLog create(String runId) {
         tails.writesHere(runId);
-        return new RedisRunLog(runId, 0, writer, null);
+        return new RedisRunLog(runId, eventsKey(runId), 0, writer, null);
     }
 
     @Override
@@ -50,7 +50,7 @@ final class RedisEventLog implements EventLog, AutoCloseable {
         // from here on goes there too, and they need not wait for a heartbeat to see it.
         String owner = redis.call(c -> c.hget(redis.keys.run(runId), "instance"));
         tails.writesHere(runId);
-        return new RedisRunLog(runId, lastSeq, writer, owner == null ? null : redis.keys.feed(owner));
+        return new RedisRunLog(runId, eventsKey(runId), lastSeq, writer, owner == null ? null : redis.keys.feed(owner));
     }
 
     /**
@@ -85,6 +85,10 @@ final class RedisEventLog implements EventLog, AutoCloseable {
         if (!tail.awaitBeyond(seq, wait.toNanos())) return range(runId, seq);
         held = tail.after(seq);
         return held != null ? held : range(runId, seq);
+    }
+
+    private byte[] eventsKey(String runId) {
+        return redis.keys.events(runId).getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /**

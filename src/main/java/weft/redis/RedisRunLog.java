@@ -29,9 +29,12 @@ final class RedisRunLog implements RunLog {
      * (the run was taken over from an instance that stopped answering); null for this one's.
      */
     final String feed;
+    /** The key of the run's stream, encoded once for the writer rather than per event. */
+    final byte[] eventsKey;
 
-    RedisRunLog(String runId, long last, EventWriter writer, String feed) {
+    RedisRunLog(String runId, byte[] eventsKey, long last, EventWriter writer, String feed) {
         this.runId = runId;
+        this.eventsKey = eventsKey;
         this.feed = feed;
         this.last = last;
         this.stored = last;

@@ -60,11 +60,8 @@ final class EventWriter implements AutoCloseable {
     private Pipeline pipe;
 
     private final String feed;
-    /** One feed entry to add: a field per run, its events' JSON lines. */
-    private record Announcement(byte[] feed, Map<byte[], byte[]> fields) {}
-
-    private final BlockingQueue<Announcement> announcements = new ArrayBlockingQueue<>(10_000);
-    private final Thread announcer;
+    /** The writer's connection for its feed, on which Redis sends no replies; null until needed. */
+    private FeedConnection feedConnection;
 
     EventWriter(Redis redis, Tails tails, long runningTtlMillis, String instance) {
         this.feed = redis.keys.feed(instance);
@@ -72,7 +69,6 @@ final class EventWriter implements AutoCloseable {
         this.tails = tails;
         this.runningTtlMillis = runningTtlMillis;
         this.thread = Thread.ofPlatform().daemon().name("weft redis writer").start(this::loop);
-        this.announcer = Thread.ofPlatform().daemon().name("weft redis feed").start(this::announceLoop);
     }
 
     /** Queues an event; blocks only when Redis has been away long enough for the queue to fill. */
@@ -103,6 +99,7 @@ final class EventWriter implements AutoCloseable {
             }
         }
         closeConnection();
+        closeFeedConnection();
     }
 
     private void writeUntilStored(List<Pending> batch) throws InterruptedException {
@@ -187,10 +184,11 @@ final class EventWriter implements AutoCloseable {
      * Puts what was just stored of the runs {@code watched} elsewhere on this instance's feed
      * (a run taken over from a lost instance: on the feed its followers elsewhere read), for
      * their followers on other instances; a run nobody follows elsewhere costs the feed
-     * nothing. It is a second round trip on purpose, made by the announcer thread: the feed
-     * names only events the run's stream took, so no follower anywhere sees an event Redis
-     * refused. A feed entry lost with a connection costs nothing but time: a follower that
-     * misses one notices the gap and reads the run's stream.
+     * nothing. It comes after the batch's round trip on purpose: the feed names only events the
+     * run's stream took, so no follower anywhere sees an event Redis refused. It costs no
+     * second wait: Redis sends no reply on the feed connection. A feed entry lost with a
+     * connection costs nothing but time: a follower that misses one notices the gap, or its
+     * quiet wait ends, and it reads the run's stream.
      */
     private void announce(Map<RedisRunLog, List<LoggedEvent>> stored, Set<String> watched, List<Pending> batch,
                           List<byte[]> lines) {
@@ -205,37 +203,17 @@ final class EventWriter implements AutoCloseable {
             if (runLines.size() > 0) runLines.write('\n');
             runLines.writeBytes(lines.get(i));
         }
-        perFeed.forEach((feedKey, perRun) -> {
-            var fields = new HashMap<byte[], byte[]>();
-            perRun.forEach((run, text) -> fields.put(run.getBytes(StandardCharsets.UTF_8), text.toByteArray()));
-            // If the announcer is far behind this fails, and followers elsewhere read the runs' streams.
-            announcements.offer(new Announcement(feedKey.getBytes(StandardCharsets.UTF_8), fields));
-        });
-    }
-
-    /** Puts stored batches on the feed, on a connection of its own, so the writer never waits for it. */
-    private void announceLoop() {
-        Jedis feedConnection = null;
-        Pipeline feedPipe = null;
-        while (!closed) {
-            try {
-                Announcement next = announcements.take();
-                if (feedConnection == null) {
-                    feedConnection = redis.dedicated();
-                    feedPipe = feedConnection.pipelined();
-                }
-                feedPipe.xadd(next.feed(), XAddParams.xAddParams().maxLen(FEED_LENGTH).approximateTrimming(), next.fields());
-                feedPipe.pexpire(next.feed(), FEED_TTL_MILLIS);
-                feedPipe.sync();
-            } catch (InterruptedException e) {
-                break;
-            } catch (JedisException lost) {
-                // The events are stored; followers elsewhere find them in the runs' streams.
-                if (feedConnection != null) feedConnection.close();
-                feedConnection = null;
-            }
+        try {
+            if (feedConnection == null) feedConnection = redis.feedConnection(FEED_LENGTH, FEED_TTL_MILLIS);
+            perFeed.forEach((feedKey, perRun) -> {
+                var fields = new HashMap<byte[], byte[]>();
+                perRun.forEach((run, text) -> fields.put(run.getBytes(StandardCharsets.UTF_8), text.toByteArray()));
+                feedConnection.add(feedKey.getBytes(StandardCharsets.UTF_8), fields);
+            });
+        } catch (JedisException | StoreUnavailable lost) {
+            // The events are stored; followers elsewhere find them in the runs' streams.
+            closeFeedConnection();
         }
-        if (feedConnection != null) feedConnection.close();
     }
 
     /**
@@ -248,21 +226,29 @@ final class EventWriter implements AutoCloseable {
         return entries.size() == 1 && new String(line, StandardCharsets.UTF_8).equals(entries.getFirst().getFields().get("e"));
     }
 
+    private void closeFeedConnection() {
+        closeQuietly(feedConnection);
+        feedConnection = null;
+    }
+
     private void closeConnection() {
-        if (connection == null) return;
-        try {
-            connection.close();
-        } catch (RuntimeException alreadyBroken) {
-            // Nothing to let go of.
-        }
+        closeQuietly(connection);
         connection = null;
         pipe = null;
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) return;
+        try {
+            c.close();
+        } catch (Exception alreadyBroken) {
+            // Nothing to let go of.
+        }
     }
 
     @Override
     public void close() {
         closed = true;
         thread.interrupt();
-        announcer.interrupt();
     }
 }

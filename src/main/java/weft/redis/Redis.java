@@ -124,6 +124,15 @@ final class Redis implements AutoCloseable {
         return new Jedis(address, blockingConfig);
     }
 
+    /** A connection for putting entries on feeds, which Redis does not answer on. */
+    FeedConnection feedConnection(long maxLength, long ttlMillis) {
+        try {
+            return new FeedConnection(address, config, maxLength, ttlMillis);
+        } catch (JedisException e) {
+            throw unavailable(e);
+        }
+    }
+
     /** Empty when Redis answers a PING. */
     Optional<String> problem() {
         try {

@@ -39,7 +39,7 @@ final class RedisEventLog implements EventLog, AutoCloseable {
 
     @Override
     public RunLog create(String runId) {
-        tails.writesHere(runId);
+        tails.startsHere(runId);
         return new RedisRunLog(runId, eventsKey(runId), 0, writer, null);
     }
 
@@ -57,7 +57,9 @@ final class RedisEventLog implements EventLog, AutoCloseable {
      * A follower that has caught up waits on the run's tail without asking Redis: the tail hears
      * of every event as soon as it is stored. Redis is read when the tail does not hold what the
      * follower needs (it is further behind, or a gap), and once per quiet wait, which also finds
-     * an event stored just before the tail existed.
+     * an event stored just before the tail existed. A run that starts here has its tail from
+     * the start; the first follower here of a run executing elsewhere marks it watched and
+     * reads its stream in one round trip.
      */
     @Override
     public List<LoggedEvent> after(String runId, long seq, Duration wait) throws InterruptedException {
@@ -65,21 +67,20 @@ final class RedisEventLog implements EventLog, AutoCloseable {
         List<LoggedEvent> held = tail == null ? null : tail.after(seq);
         if (held != null && !held.isEmpty()) return held;
         if (held == null) {
-            List<LoggedEvent> stored = range(runId, seq);
-            if (!stored.isEmpty() || wait.isZero()) return stored;
-            if (tail == null) {
-                // Marked before the tail exists and before the stream is read again, so that an
-                // event stored from now on goes on the feed, and each one before is in the range.
-                StreamEntryID feedFrom = tails.writtenHere(runId) ? null : markWatched(runId);
-                tail = tails.watch(runId, seq, feedFrom, reader::wake);
-                // An event stored between the range above and the mark went on no feed, and if it was
-                // the last (done) nothing would wake this follower: look once more, and let the
-                // tail hold it for the followers that find the tail from now on.
-                stored = range(runId, seq);
+            if (tail == null && !wait.isZero()) {
+                // The tail exists before the stream is read again, so an event stored from now on
+                // reaches it (from the writer here, or from the feed once the run is marked), and
+                // each one before is in the range.
+                Watch watch = tails.writtenHere(runId) ? new Watch(null, List.of()) : markWatched(runId, seq);
+                tail = tails.watch(runId, seq, watch.feedFrom(), reader::wake);
+                List<LoggedEvent> stored = watch.feedFrom() == null ? range(runId, seq) : watch.stored();
                 if (!stored.isEmpty()) {
                     tail.deliver(stored);
                     return stored;
                 }
+            } else {
+                List<LoggedEvent> stored = range(runId, seq);
+                if (!stored.isEmpty() || wait.isZero()) return stored;
             }
         }
         if (!tail.awaitBeyond(seq, wait.toNanos())) return range(runId, seq);
@@ -91,23 +92,36 @@ final class RedisEventLog implements EventLog, AutoCloseable {
         return redis.keys.events(runId).getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
+    /** Where the stream reader starts the feed for a newly watched run, and what was stored when it was marked. */
+    private record Watch(StreamEntryID feedFrom, List<LoggedEvent> stored) {}
+
     /**
-     * Marks a run executing elsewhere as watched, so that its writer puts it on its feed, and
-     * returns the feed position just before the mark by Redis's own clock: a feed entry that
-     * can hold an event stored after the mark comes later, so a reader that starts there (and
-     * not at the feed's end when it gets round to it) misses none.
+     * Marks a run executing elsewhere as watched, so that its writer puts it on its feed, and in
+     * the same round trip reads what its stream holds after {@code seq}: an event stored after
+     * the mark goes on the feed, one stored before is in the range. Also returns the feed position
+     * just before the mark by Redis's own clock: a feed entry that can hold an event stored after
+     * the mark comes later, so a reader that starts there (and not at the feed's end when it
+     * gets round to it) misses none.
      */
-    private StreamEntryID markWatched(String runId) {
-        List<String> now = redis.call(c -> {
-            try (Pipeline pipe = c.pipelined()) { // closing it gives the connection back to the pool
-                Response<List<String>> time = pipe.time(); // seconds, microseconds
-                pipe.psetex(redis.keys.watched(runId), runningTtlMillis, "1");
-                pipe.sync();
-                return time.get();
-            }
-        });
-        long millis = Long.parseLong(now.get(0)) * 1000 + Long.parseLong(now.get(1)) / 1000;
-        return new StreamEntryID(millis - 1, 0);
+    private Watch markWatched(String runId, long seq) {
+        String key = redis.keys.events(runId);
+        record Answers(List<String> time, List<StreamEntry> entries) {}
+        Answers answers;
+        try {
+            answers = redis.call(c -> {
+                try (Pipeline pipe = c.pipelined()) { // closing it gives the connection back to the pool
+                    Response<List<String>> time = pipe.time(); // seconds, microseconds
+                    pipe.psetex(redis.keys.watched(runId), runningTtlMillis, "1");
+                    Response<List<StreamEntry>> entries = pipe.xrange(key, "(0-" + seq, "+", PAGE);
+                    pipe.sync();
+                    return new Answers(time.get(), entries.get());
+                }
+            });
+        } catch (JedisDataException notAStream) {
+            throw new CorruptLog("key " + key + " is not a stream of Weft's events: " + notAStream.getMessage());
+        }
+        long millis = Long.parseLong(answers.time().get(0)) * 1000 + Long.parseLong(answers.time().get(1)) / 1000;
+        return new Watch(new StreamEntryID(millis - 1, 0), StreamReader.parse(runId, answers.entries()));
     }
 
     /** Up to a page of the stored events after {@code seq}. */

@@ -51,6 +51,15 @@ final class Tails {
         local.add(runId);
     }
 
+    /**
+     * A run that starts here gets its tail at once, empty: every event it holds comes from this
+     * instance's writer, so a follower here starts on it without asking Redis what is stored.
+     */
+    void startsHere(String runId) {
+        local.add(runId);
+        tails.putIfAbsent(runId, new Tail(runId, true, 0, null, wakeups));
+    }
+
     /** Whether this instance writes the run's events (it executes the run). */
     boolean writtenHere(String runId) {
         return local.contains(runId);

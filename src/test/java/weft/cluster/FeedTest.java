@@ -84,6 +84,38 @@ class FeedTest {
         }
     }
 
+    /**
+     * A run that starts on an instance has its tail there from its first event, so a follower
+     * there asks Redis for nothing; the first follower elsewhere marks the run and reads its
+     * stream in one pipeline, and then lives on the feed. (Before, each first follower read the
+     * stream twice: once before waiting and once more after making its tail.)
+     */
+    @Test
+    void aFollowerWhereTheRunStartedNeverReadsTheStreamAndOneElsewhereReadsItOnce() {
+        try (Jedis redis = new Jedis(URI.create(cluster.redis.url()))) {
+            long before = streamReads(redis);
+            String home = background(a, "\"input\":\"followed at home\",\"max_tokens\":20");
+            try (SseStream s = follow(a, home, 0)) {
+                assertEquals("done", s.readToDone().getLast().type());
+            }
+            assertEquals(before, streamReads(redis), "XRANGEs for a follower where the run started");
+
+            String away = background(a, "\"input\":\"followed elsewhere\",\"max_tokens\":20");
+            try (SseStream s = follow(b, away, 0)) {
+                assertEquals("done", s.readToDone().getLast().type());
+            }
+            assertEquals(before + 1, streamReads(redis), "XRANGEs for the first follower on another instance");
+        }
+    }
+
+    /** How many XRANGE commands Redis has run since it started. */
+    private static long streamReads(Jedis redis) {
+        for (String line : redis.info("commandstats").split("\r?\n")) {
+            if (line.startsWith("cmdstat_xrange:")) return Long.parseLong(line.replaceAll("^cmdstat_xrange:calls=(\\d+),.*", "$1"));
+        }
+        return 0;
+    }
+
     private static long feedEntries(Jedis redis) {
         long total = 0;
         for (String key : redis.keys("weft:feed:*")) total += redis.xlen(key);

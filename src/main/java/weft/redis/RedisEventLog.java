@@ -63,24 +63,40 @@ final class RedisEventLog implements EventLog, AutoCloseable {
      */
     @Override
     public List<LoggedEvent> after(String runId, long seq, Duration wait) throws InterruptedException {
+        // A look that does not wait is at what Redis holds now: a tail can be behind it (a feed
+        // entry lost with the instance that wrote it), and the taker of a lost run numbers its
+        // ending after the stream's real last event.
+        if (wait.isZero()) return range(runId, seq);
         Tail tail = tails.find(runId).orElse(null);
         List<LoggedEvent> held = tail == null ? null : tail.after(seq);
         if (held != null && !held.isEmpty()) return held;
         if (held == null) {
-            if (tail == null && !wait.isZero()) {
-                // The tail exists before the stream is read again, so an event stored from now on
+            if (tail == null) {
+                // The tail is in place before the stream is read, so an event stored from then on
                 // reaches it (from the writer here, or from the feed once the run is marked), and
                 // each one before is in the range.
-                Watch watch = tails.writtenHere(runId) ? new Watch(null, List.of()) : markWatched(runId, seq);
-                tail = tails.watch(runId, seq, watch.feedFrom(), reader::wake);
-                List<LoggedEvent> stored = watch.feedFrom() == null ? range(runId, seq) : watch.stored();
+                tail = tails.watch(runId, seq);
+                List<LoggedEvent> stored;
+                if (tails.writtenHere(runId)) {
+                    stored = range(runId, seq);
+                } else {
+                    Watch watch;
+                    try {
+                        watch = markWatched(runId, seq);
+                    } catch (RuntimeException unmarked) {
+                        tails.drop(tail);
+                        throw unmarked;
+                    }
+                    tails.readFrom(tail, watch.feedFrom(), reader::wake);
+                    stored = watch.stored();
+                }
                 if (!stored.isEmpty()) {
                     tail.deliver(stored);
                     return stored;
                 }
             } else {
                 List<LoggedEvent> stored = range(runId, seq);
-                if (!stored.isEmpty() || wait.isZero()) return stored;
+                if (!stored.isEmpty()) return stored;
             }
         }
         if (!tail.awaitBeyond(seq, wait.toNanos())) return range(runId, seq);

@@ -114,7 +114,7 @@ final class StreamReader implements AutoCloseable {
                 // A feed read for the first time starts where its earliest new tail was marked:
                 // what came before is in the runs' streams, what came after may be for them.
                 StreamEntryID at = feeds.get(feed);
-                if (at == null) at = t.feedFrom != null ? t.feedFrom : StreamEntryID.XREAD_NEW_ENTRY;
+                if (at == null) at = t.feedFrom();
                 wanted.merge(feed, at, StreamReader::earlier);
             }
             feeds.clear();
@@ -144,10 +144,7 @@ final class StreamReader implements AutoCloseable {
         }
     }
 
-    /** The earlier of two positions; {@code $} (the feed's end, whenever the read starts) is the latest. */
     private static StreamEntryID earlier(StreamEntryID a, StreamEntryID b) {
-        if (a == StreamEntryID.XREAD_NEW_ENTRY) return b;
-        if (b == StreamEntryID.XREAD_NEW_ENTRY) return a;
         return a.compareTo(b) <= 0 ? a : b;
     }
 

@@ -31,17 +31,16 @@ final class Tail {
     private volatile String owner;
     /**
      * Where the stream reader starts the owner's feed if it is not reading it yet: just before
-     * the run was marked watched (null for a local tail).
+     * the run was marked watched; null for a local tail, and for a remote one until it is marked.
      */
-    final StreamEntryID feedFrom;
+    private volatile StreamEntryID feedFrom;
 
     private final weft.store.Wakeups.Alarm alarm;
 
-    Tail(String runId, boolean local, long tip, StreamEntryID feedFrom, weft.store.Wakeups wakeups) {
+    Tail(String runId, boolean local, long tip, weft.store.Wakeups wakeups) {
         this.runId = runId;
         this.local = local;
         this.tip = tip;
-        this.feedFrom = feedFrom;
         this.alarm = wakeups.alarm(lock, changed);
     }
 
@@ -76,6 +75,14 @@ final class Tail {
         } finally {
             lock.unlock();
         }
+    }
+
+    StreamEntryID feedFrom() {
+        return feedFrom;
+    }
+
+    void readFrom(StreamEntryID at) {
+        feedFrom = at;
     }
 
     /** The instance that executes the run, looked up once. */

@@ -30,21 +30,28 @@ final class Tails {
         return Optional.ofNullable(tails.get(runId));
     }
 
-    /** The tail for a run, created at {@code tip} if there is none; a new remote one wakes the reader. */
-    Tail watch(String runId, long tip, StreamEntryID feedFrom, Runnable wakeReader) {
-        boolean[] created = {false};
-        Tail tail = tails.computeIfAbsent(runId, id -> {
-            created[0] = true;
-            return new Tail(id, local.contains(id), tip, feedFrom, wakeups);
-        });
-        if (created[0] && !tail.local) {
-            version.incrementAndGet();
-            synchronized (watchedChanged) {
-                watchedChanged.notifyAll();
-            }
-            wakeReader.run();
+    /**
+     * The tail for a run, created at {@code tip} if there is none. From now on it gets the run's
+     * events from wherever this instance hears of them; the reader reads the feed of a remote
+     * run for it only once {@link #readFrom} has said where to start.
+     */
+    Tail watch(String runId, long tip) {
+        return tails.computeIfAbsent(runId, id -> new Tail(id, local.contains(id), tip, wakeups));
+    }
+
+    /** A remote tail's run is marked watched: the reader reads its feed from {@code at} (if it is not read already). */
+    void readFrom(Tail tail, StreamEntryID at, Runnable wakeReader) {
+        tail.readFrom(at);
+        version.incrementAndGet();
+        synchronized (watchedChanged) {
+            watchedChanged.notifyAll();
         }
-        return tail;
+        wakeReader.run();
+    }
+
+    /** A tail whose run could not be marked: the next follower makes a new one and tries again. */
+    void drop(Tail tail) {
+        tails.remove(tail.runId, tail);
     }
 
     void writesHere(String runId) {
@@ -57,7 +64,7 @@ final class Tails {
      */
     void startsHere(String runId) {
         local.add(runId);
-        tails.putIfAbsent(runId, new Tail(runId, true, 0, null, wakeups));
+        tails.putIfAbsent(runId, new Tail(runId, true, 0, wakeups));
     }
 
     /** Whether this instance writes the run's events (it executes the run). */
@@ -81,9 +88,9 @@ final class Tails {
         if (tails.values().removeIf(t -> t.unusedFor(IDLE_NANOS))) version.incrementAndGet();
     }
 
-    /** The tails the reader reads: remote runs that have not ended. */
+    /** The tails the reader reads: remote runs, marked watched, that have not ended. */
     List<Tail> remote() {
-        return tails.values().stream().filter(t -> !t.local && !t.ended()).toList();
+        return tails.values().stream().filter(t -> !t.local && !t.ended() && t.feedFrom() != null).toList();
     }
 
     /** A tail has seen its run's done: the reader can stop reading it. */

@@ -49,7 +49,11 @@ public final class LostRuns {
 
     /** Ends a run whose instance is gone; does nothing if another instance got there first. */
     void end(RunRecord lost) throws InterruptedException {
-        List<LoggedEvent> logged = events.after(lost.id(), 0, Duration.ZERO);
+        var logged = new java.util.ArrayList<LoggedEvent>(); // every page: the ending goes after the last one
+        for (List<LoggedEvent> page; !(page = events.after(lost.id(), logged.isEmpty() ? 0 : logged.getLast().seq(),
+                Duration.ZERO)).isEmpty(); ) {
+            logged.addAll(page);
+        }
         long last = logged.isEmpty() ? 0 : logged.getLast().seq();
         if (!logged.isEmpty() && logged.getLast().event() instanceof RunEvent.Done done) {
             // It finished, but its record was never updated: record what its done says.

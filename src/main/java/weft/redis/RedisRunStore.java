@@ -21,15 +21,16 @@ import java.util.Optional;
  * longest a run may run; the instance that executes it renews that with its lease. Ending a
  * run is one script: it checks the status is still {@code running} (the compare-and-set),
  * writes the ending, gives the record and the stream their retention time, and evicts the
- * oldest ended runs beyond the cap.
+ * oldest ended runs beyond the cap. The keys expire at the ending's time plus the retention,
+ * the same instant the index counts from, so a run the count has let go of is also gone.
  */
 final class RedisRunStore implements RunStore {
     private static final String END = """
             if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
             redis.call('HSET', KEYS[1], 'status', ARGV[1], 'output', ARGV[2], 'input_tokens', ARGV[3],
                 'output_tokens', ARGV[4], 'estimated', ARGV[5], 'ended_at', ARGV[6], 'done_seq', ARGV[7])
-            redis.call('PEXPIRE', KEYS[1], ARGV[8])
-            redis.call('PEXPIRE', KEYS[2], ARGV[8])
+            redis.call('PEXPIREAT', KEYS[1], ARGV[12])
+            redis.call('PEXPIREAT', KEYS[2], ARGV[12])
             redis.call('ZREM', KEYS[3], ARGV[9])
             redis.call('ZADD', KEYS[4], ARGV[6], ARGV[9])
             redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', '(' .. (tonumber(ARGV[6]) - tonumber(ARGV[8])))
@@ -113,7 +114,7 @@ final class RedisRunStore implements RunStore {
                 List.of(e.status().wire(), e.output(), Long.toString(e.usage().inputTokens()),
                         Long.toString(e.usage().outputTokens()), e.usage().estimated() ? "1" : "0",
                         Long.toString(e.endedAt()), Long.toString(e.doneSeq()), Long.toString(retentionMillis), runId,
-                        Integer.toString(maxEnded), keys.prefix())));
+                        Integer.toString(maxEnded), keys.prefix(), Long.toString(e.endedAt() + retentionMillis))));
         return Long.valueOf(1).equals(won);
     }
 
@@ -151,7 +152,7 @@ final class RedisRunStore implements RunStore {
     /** Runs held: running ones (by lease) and ended ones within their retention (by the cap index). */
     long retained() {
         long since = System.currentTimeMillis() - retentionMillis;
-        return redis.call(c -> c.zcard(keys.leases()) + c.zcount(keys.ended(), "(" + since, "+inf"));
+        return redis.call(c -> c.zcard(keys.leases()) + c.zcount(keys.ended(), Long.toString(since), "+inf"));
     }
 
     /** Drops index entries of runs whose keys have expired (their retention is over). */

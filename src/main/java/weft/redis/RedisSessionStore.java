@@ -20,21 +20,25 @@ import java.util.Optional;
  * when the session has not been used for its time to live. Appending a turn is one script
  * that pushes both messages at once (a session never holds half a turn) and does nothing
  * to a session deleted meanwhile. Beyond the cap, the least recently used sessions go.
+ *
+ * <p>A use stamps one instant, from this instance's clock, on both the index and the keys: they
+ * expire at that instant plus the time to live ({@code PEXPIREAT}), not at a time to live counted
+ * from whenever Redis ran the command. So a session the count has let go of is also gone.
  */
 final class RedisSessionStore implements SessionStore {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String APPEND = """
             if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
             for i = 4, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
-            redis.call('PEXPIRE', KEYS[1], ARGV[1])
-            redis.call('PEXPIRE', KEYS[2], ARGV[1])
+            redis.call('PEXPIREAT', KEYS[1], ARGV[1])
+            redis.call('PEXPIREAT', KEYS[2], ARGV[1])
             redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
             return 1
             """;
     /** Makes the session and keeps the cap: the oldest beyond it go, with their messages. */
     private static final String CREATE = """
             redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'created_at', ARGV[2])
-            redis.call('PEXPIRE', KEYS[1], ARGV[3])
+            redis.call('PEXPIREAT', KEYS[1], ARGV[7])
             redis.call('ZADD', KEYS[2], ARGV[2], ARGV[4])
             redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (tonumber(ARGV[2]) - tonumber(ARGV[3])))
             local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[5])
@@ -68,7 +72,7 @@ final class RedisSessionStore implements SessionStore {
         var session = new Session(Ids.newId("s_"), owner, System.currentTimeMillis(), List.of());
         redis.call(c -> c.eval(CREATE, List.of(keys.session(session.id()), keys.sessions()), List.of(owner,
                 Long.toString(session.createdAt()), Long.toString(ttlMillis), session.id(), Integer.toString(maxSessions),
-                keys.prefix())));
+                keys.prefix(), Long.toString(session.createdAt() + ttlMillis))));
         return session;
     }
 
@@ -76,7 +80,8 @@ final class RedisSessionStore implements SessionStore {
     public Optional<Session> findOrCreate(String sessionId, String owner) {
         long now = System.currentTimeMillis();
         Object holder = redis.call(c -> c.eval(FIND_OR_CREATE, List.of(keys.session(sessionId), keys.sessions()), List.of(owner,
-                Long.toString(now), Long.toString(ttlMillis), sessionId, Integer.toString(maxSessions), keys.prefix())));
+                Long.toString(now), Long.toString(ttlMillis), sessionId, Integer.toString(maxSessions), keys.prefix(),
+                Long.toString(now + ttlMillis))));
         if (!owner.equals(holder)) return Optional.empty();
         return find(sessionId); // renews it and reads its history
     }
@@ -90,8 +95,8 @@ final class RedisSessionStore implements SessionStore {
             try (var p = c.pipelined()) {
                 var h = p.hgetAll(head);
                 var m = p.lrange(list, 0, -1);
-                p.pexpire(head, ttlMillis);
-                p.pexpire(list, ttlMillis);
+                p.pexpireAt(head, now + ttlMillis);
+                p.pexpireAt(list, now + ttlMillis);
                 p.zadd(keys.sessions(), now, sessionId, ZAddParams.zAddParams().xx());
                 p.sync();
                 return Map.entry(h.get(), m.get());
@@ -125,8 +130,9 @@ final class RedisSessionStore implements SessionStore {
     @Override
     public void append(String sessionId, List<StoredMessage> messages) {
         var args = new ArrayList<String>();
-        args.add(Long.toString(ttlMillis));
-        args.add(Long.toString(System.currentTimeMillis()));
+        long now = System.currentTimeMillis();
+        args.add(Long.toString(now + ttlMillis));
+        args.add(Long.toString(now));
         args.add(sessionId);
         for (StoredMessage m : messages) {
             var json = JSON.createObjectNode();
@@ -147,7 +153,7 @@ final class RedisSessionStore implements SessionStore {
 
     long size() {
         long since = System.currentTimeMillis() - ttlMillis;
-        return redis.call(c -> c.zcount(keys.sessions(), "(" + since, "+inf"));
+        return redis.call(c -> c.zcount(keys.sessions(), Long.toString(since), "+inf"));
     }
 
     /** Drops index entries of sessions whose keys have expired. */

@@ -15,7 +15,6 @@ import weft.store.RunRecord;
 import weft.workflows.Workflows;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -67,13 +66,7 @@ public final class ChatCompletionsApi {
     private RunWaiter.Reply answer(ChatRequest chat, RunRecord ended) throws IOException, InterruptedException {
         ChatChunks chunks = chunks(chat, ended);
         var completion = new ChatCompletion();
-        long seq = 0;
-        for (List<LoggedEvent> batch; !(batch = events.after(ended.id(), seq, Duration.ZERO)).isEmpty(); ) {
-            for (LoggedEvent e : batch) {
-                seq = e.seq();
-                chunks.chunks(e).forEach(completion::add);
-            }
-        }
+        for (LoggedEvent e : events.all(ended.id())) chunks.chunks(e).forEach(completion::add);
         var failure = chunks.failure();
         if (failure.isPresent()) {
             return new RunWaiter.Reply(failure.get().status(), Json.MAPPER.writeValueAsBytes(new OpenAiErrors().body(failure.get())));

@@ -14,7 +14,6 @@ import weft.store.SessionStore;
 import weft.store.StoredMessage;
 import weft.workflows.Workflows;
 
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -49,11 +48,7 @@ public final class LostRuns {
 
     /** Ends a run whose instance is gone; does nothing if another instance got there first. */
     void end(RunRecord lost) throws InterruptedException {
-        var logged = new java.util.ArrayList<LoggedEvent>(); // every page: the ending goes after the last one
-        for (List<LoggedEvent> page; !(page = events.after(lost.id(), logged.isEmpty() ? 0 : logged.getLast().seq(),
-                Duration.ZERO)).isEmpty(); ) {
-            logged.addAll(page);
-        }
+        List<LoggedEvent> logged = events.all(lost.id()); // every page: the ending goes after the last one
         long last = logged.isEmpty() ? 0 : logged.getLast().seq();
         if (!logged.isEmpty() && logged.getLast().event() instanceof RunEvent.Done done) {
             // It finished, but its record was never updated: record what its done says.

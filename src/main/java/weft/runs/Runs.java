@@ -240,7 +240,7 @@ public final class Runs implements Peers.Listener {
     private Cancellation endedAgent(RunRecord run, String agent) throws InterruptedException {
         boolean started = false;
         String ended = null;
-        for (LoggedEvent e : events.after(run.id(), 0, Duration.ZERO)) {
+        for (LoggedEvent e : events.all(run.id())) {
             switch (e.event()) {
                 case RunEvent.AgentStarted s when s.agent().equals(agent) -> {
                     started = true;
@@ -278,15 +278,11 @@ public final class Runs implements Peers.Listener {
     public List<RunEvent.ToolCall> waitingCalls(RunRecord run) throws InterruptedException {
         if (!run.running()) return List.of();
         var open = new java.util.LinkedHashMap<String, RunEvent.ToolCall>();
-        long seq = 0;
-        for (List<LoggedEvent> batch; !(batch = events.after(run.id(), seq, Duration.ZERO)).isEmpty(); ) {
-            for (LoggedEvent e : batch) {
-                seq = e.seq();
-                switch (e.event()) {
-                    case RunEvent.ToolCall c when c.executor().equals("client") -> open.put(c.callId(), c);
-                    case RunEvent.ToolResult r -> open.remove(r.callId());
-                    default -> { }
-                }
+        for (LoggedEvent e : events.all(run.id())) {
+            switch (e.event()) {
+                case RunEvent.ToolCall c when c.executor().equals("client") -> open.put(c.callId(), c);
+                case RunEvent.ToolResult r -> open.remove(r.callId());
+                default -> { }
             }
         }
         return List.copyOf(open.values());

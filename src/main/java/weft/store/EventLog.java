@@ -31,6 +31,19 @@ public interface EventLog {
      */
     List<LoggedEvent> after(String runId, long seq, Duration wait) throws InterruptedException;
 
+    /**
+     * Every event the run's log holds now, without waiting. {@link #after} answers a page at
+     * a time (a shared log caps one read), so whoever needs the whole of a long run, such as a
+     * research run's thousands of deltas, reads it here.
+     */
+    default List<LoggedEvent> all(String runId) throws InterruptedException {
+        var all = new java.util.ArrayList<LoggedEvent>();
+        for (List<LoggedEvent> page; !(page = after(runId, all.isEmpty() ? 0 : all.getLast().seq(), Duration.ZERO)).isEmpty(); ) {
+            all.addAll(page);
+        }
+        return all;
+    }
+
     /** Forgets a run's events (its retention is over). */
     void delete(String runId);
 

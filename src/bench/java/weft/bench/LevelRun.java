@@ -140,6 +140,14 @@ record LevelRun(String server, String files, BenchOptions.Level level, int clien
         return usage.valid() && usage.deltas() > 0 ? usage.cpuSeconds() * 1e6 / usage.deltas() : Double.NaN;
     }
 
+    /**
+     * The part of {@link #cpuMicrosPerDelta} the JIT compiler threads used: code that got hot
+     * during the level being compiled, a cost a server pays once, not per delta for ever.
+     */
+    double jitMicrosPerDelta() {
+        return usage.valid() && usage.deltas() > 0 ? usage.jitCpuSeconds() * 1e6 / usage.deltas() : Double.NaN;
+    }
+
     /** (peak RSS while all streams were open − idle RSS before the level) / streams, in KiB. */
     double rssKibPerStream() {
         return usage.valid() && usage.peakRssKib() > 0 && idleRssKib > 0

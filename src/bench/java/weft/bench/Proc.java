@@ -25,6 +25,30 @@ final class Proc {
     }
 
     /**
+     * CPU time the process's JIT compiler threads ({@code C1 CompilerThread…}, {@code C2
+     * CompilerThread…}) have used so far, in seconds. HotSpot starts and stops compiler threads
+     * as its queue needs, and one that has exited takes its time with it: a lower bound.
+     */
+    static double compilerCpuSeconds(long pid) throws IOException {
+        long ticks = 0;
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException exited) {
+                    continue;
+                }
+                String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                if (!name.contains("CompilerThre")) continue; // the kernel keeps 15 characters of a thread's name
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            }
+        }
+        return ticks / (double) TICKS_PER_SECOND;
+    }
+
+    /**
      * CPU time the whole machine has spent busy so far (user, nice, system, irq, softirq on all
      * cores, from the first line of {@code /proc/stat}), in seconds: with the server's and the
      * client's share subtracted, what other processes took from the same cores.

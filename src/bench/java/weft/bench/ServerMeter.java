@@ -30,10 +30,11 @@ final class ServerMeter {
      * @param otherCpuSeconds  what every other process on the machine used in the window
      * @param redisCpuSeconds  the redis-server's CPU in the window, when the bench started it; 0 otherwise
      * @param instanceCpuSeconds each server process's share of {@code cpuSeconds}, in the order given
+     * @param jitCpuSeconds   the part of {@code cpuSeconds} the servers' JIT compiler threads used (a lower bound)
      */
     record Usage(double windowSeconds, double cpuSeconds, long deltas, long events, long peakRssKib, int openStreams,
                  double clientCpuSeconds, double upstreamCpuSeconds, double otherCpuSeconds, double redisCpuSeconds,
-                 double[] instanceCpuSeconds) {
+                 double[] instanceCpuSeconds, double jitCpuSeconds) {
         boolean valid() {
             return windowSeconds > 0;
         }
@@ -62,11 +63,12 @@ final class ServerMeter {
         long self = ProcessHandle.current().pid();
         window.awaitAllOpen(Duration.ofHours(1));
         if (window.endedBeforeAllOpen()) {
-            return new Usage(0, 0, 0, 0, -1, window.openStreams(), 0, 0, 0, 0, new double[pids.length]);
+            return new Usage(0, 0, 0, 0, -1, window.openStreams(), 0, 0, 0, 0, new double[pids.length], 0);
         }
         try {
             long t0 = System.nanoTime();
             double[] cpu0 = cpu(pids);
+            double jit0 = jit(pids);
             double self0 = Proc.cpuSeconds(self);
             double up0 = upstreamPid < 0 ? 0 : Proc.cpuSeconds(upstreamPid);
             double redis0 = redisPid < 0 ? 0 : Proc.cpuSeconds(redisPid);
@@ -80,6 +82,7 @@ final class ServerMeter {
             }
             long t1 = System.nanoTime();
             double[] cpu1 = cpu(pids);
+            double jit1 = jit(pids);
             double self1 = Proc.cpuSeconds(self);
             double up1 = upstreamPid < 0 ? 0 : Proc.cpuSeconds(upstreamPid);
             double redis1 = redisPid < 0 ? 0 : Proc.cpuSeconds(redisPid);
@@ -94,7 +97,8 @@ final class ServerMeter {
             double upstream = up1 - up0;
             double redis = redis1 - redis0;
             return new Usage((t1 - t0) / 1e9, server, window.deltas() - deltas0, window.events() - events0, peak, open,
-                    client, upstream, Math.max(0, machine1 - machine0 - server - client - upstream - redis), redis, each);
+                    client, upstream, Math.max(0, machine1 - machine0 - server - client - upstream - redis), redis, each,
+                    Math.max(0, jit1 - jit0));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read /proc for pids " + java.util.Arrays.toString(pids), e);
         }
@@ -103,6 +107,12 @@ final class ServerMeter {
     private static double[] cpu(long[] pids) throws IOException {
         double[] seconds = new double[pids.length];
         for (int i = 0; i < pids.length; i++) seconds[i] = Proc.cpuSeconds(pids[i]);
+        return seconds;
+    }
+
+    private static double jit(long[] pids) throws IOException {
+        double seconds = 0;
+        for (long pid : pids) seconds += Proc.compilerCpuSeconds(pid);
         return seconds;
     }
 

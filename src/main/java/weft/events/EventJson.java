@@ -27,8 +27,18 @@ public final class EventJson {
 
     private EventJson() {}
 
-    /** The event's JSON as UTF-8 bytes: Jackson encodes straight into them, with no String in between. */
+    /**
+     * The event's JSON as UTF-8 bytes. A delta's (nearly every event) is put together from
+     * pre-encoded parts ({@link DeltaJson}); any other Jackson encodes straight into bytes, with
+     * no String in between.
+     */
     public static byte[] render(String runId, LoggedEvent logged) {
+        if (logged.event() instanceof RunEvent.Delta delta) return DeltaJson.render(0, runId, logged.seq(), logged.ts(), delta, 0);
+        return generated(runId, logged);
+    }
+
+    /** Any event's JSON as Jackson's generator writes it: what the delta's fast path is held to. */
+    public static byte[] generated(String runId, LoggedEvent logged) {
         var out = new ByteArrayOutputStream(192);
         try (JsonGenerator json = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
             json.writeStartObject();

@@ -52,7 +52,7 @@ final class WeftFrames implements EventFrames {
 
     /** Any event's frame: its JSON line, rendered by Jackson, as the {@code data}. */
     static byte[] general(String runId, LoggedEvent event) {
-        return SseWriter.render(event.seq(), event.type(), EventJson.render(runId, event));
+        return SseWriter.render(event.seq(), event.type(), EventJson.generated(runId, event));
     }
 
     /**

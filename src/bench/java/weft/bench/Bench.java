@@ -56,6 +56,8 @@ import java.util.function.Supplier;
  */
 public final class Bench {
     private static final Duration SETTLE = Duration.ofSeconds(1);
+    /** How long the servers keep an ended run. */
+    private static final Duration RETENTION = Duration.ofSeconds(5);
 
     /**
      * What one level measures: which server, fed by which model, asked what. {@code server}
@@ -203,6 +205,11 @@ public final class Bench {
             ChildServer child = weft.first();
             IntFunction<StreamClient.Route> routes = routes(setup, weft);
             warmUp(routes, level);
+            if (options.warmLevel()) {
+                Load.run(routes, level.streams(), asks(setup, level), level.duration(), options.rampPerSecond(),
+                        expect(setup, level), new OpenWindow(level.streams()));
+                Thread.sleep(RETENTION); // the warm level's ended runs are let go of before the measured one
+            }
             Thread.sleep(SETTLE); // let the warm-up's connections close and the JIT's queue drain
             long idleRss = ServerMeter.rss(weft.pids());
             List<RelayHistogram> before = new ArrayList<>();
@@ -407,7 +414,7 @@ public final class Bench {
                 "WEFT_DEMO_TOKENS_PER_SECOND", Double.toString(level.tokensPerSecond()),
                 "WEFT_MAX_ACTIVE_RUNS", "100000",
                 // Ended runs are dropped 5 s after done, so the warm-up's are gone before the level.
-                "WEFT_RUN_RETENTION", "5s"));
+                "WEFT_RUN_RETENTION", RETENTION.toSeconds() + "s"));
         // Every stream is a connection: room for the level, whatever the file limit would derive.
         env.put("WEFT_MAX_CONNECTIONS", Integer.toString(level.streams() + 500));
         // In memory unless this level is on Redis, whatever this shell exports (blank is unset).

@@ -31,6 +31,8 @@ import java.util.TreeMap;
  * --ttft 300ms                the demo model's time to first token
  * --ramp 1000                 new connections per second while a level starts (10 s for 10,000)
  * --warmup 50                 streams run (and discarded) on each fresh server before measuring
+ * --warm-level                then the level's own traffic once, unmeasured, so that the JIT has compiled
+ *                             what the level makes hot: the figures of a server that has been up a while
  * --no-baseline               measure Weft only
  * --redis                     core mode: also measure each level with Weft's stores in Redis (a redis-server the
  *                             benchmark starts on a free loopback port, persistence off, or REDIS_URL if set)
@@ -44,7 +46,7 @@ import java.util.TreeMap;
  * </pre>
  */
 record BenchOptions(List<Mode> modes, List<Level> levels, List<Level> researchLevels, double rampPerSecond,
-                    int warmupStreams, boolean baseline, Path out, boolean redis, int instances) {
+                    int warmupStreams, boolean warmLevel, boolean baseline, Path out, boolean redis, int instances) {
 
     enum Mode { CORE, RELAY, RESEARCH }
 
@@ -86,7 +88,7 @@ record BenchOptions(List<Mode> modes, List<Level> levels, List<Level> researchLe
 
     static BenchOptions parse(String[] args) {
         Map<String, String> f = flags(args);
-        var known = List.of("mode", "levels", "rate", "max-tokens", "duration", "ttft", "ramp", "warmup", "no-baseline", "out",
+        var known = List.of("mode", "levels", "rate", "max-tokens", "duration", "ttft", "ramp", "warmup", "warm-level", "no-baseline", "out",
                 "research-levels", "research-rate", "research-max-tokens", "research-duration", "redis", "instances", "quick", "help");
         for (String name : f.keySet()) {
             if (!known.contains(name)) throw new IllegalArgumentException("unknown flag --" + name + "; the flags are --" + String.join(", --", known));
@@ -123,7 +125,7 @@ record BenchOptions(List<Mode> modes, List<Level> levels, List<Level> researchLe
         if (redis && !modes.contains(Mode.CORE)) {
             throw new IllegalArgumentException("--redis measures the core mode's levels: use --mode core or all");
         }
-        return new BenchOptions(modes, levels, research, ramp, warmup,
+        return new BenchOptions(modes, levels, research, ramp, warmup, f.containsKey("warm-level"),
                 !f.containsKey("no-baseline"), Path.of(f.getOrDefault("out", "target/bench")), redis, instances);
     }
 
@@ -182,7 +184,7 @@ record BenchOptions(List<Mode> modes, List<Level> levels, List<Level> researchLe
                    ./run.sh bench --burst [70000]   (does memory come back after a burst of quick runs? ~7 min)
                    ./run.sh bench [--mode core|relay|research|all]
                                   [--levels 1,100,1000,10000] [--rate 1000=5,10000=1] [--max-tokens M | L=M,…]
-                                  [--duration 25s] [--ttft 300ms] [--ramp 1000] [--warmup 50] [--no-baseline] [--out target/bench]
+                                  [--duration 25s] [--ttft 300ms] [--ramp 1000] [--warmup 50] [--warm-level] [--no-baseline] [--out target/bench]
                                   [--redis [--instances 2]]
                                   [--research-levels 100,1000] [--research-rate 100=20,1000=2] [--research-max-tokens 48]
                                   [--research-duration 30s]""";

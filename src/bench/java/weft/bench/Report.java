@@ -55,7 +55,8 @@ final class Report {
         out.append("- servers (child processes): `java ").append(String.join(" ", ChildServer.JVM_FLAGS)).append("`\n");
         out.append("- client: this process, one virtual thread and one plain socket per stream; ")
                 .append(fmt(options.rampPerSecond(), 0)).append(" new connections/s while a level starts; ")
-                .append(options.warmupStreams()).append(" warm-up streams on each fresh server first\n");
+                .append(options.warmupStreams()).append(" warm-up streams on each fresh server first")
+                .append(options.warmLevel() ? ", then the level's own traffic once, unmeasured (`--warm-level`)\n" : "\n");
         out.append("- modes: ").append(String.join(", ", options.modes().stream().map(m -> m.name().toLowerCase(Locale.ROOT)).toList()))
                 .append('\n');
         if (options.redis()) {

@@ -39,8 +39,9 @@ final class RedisReport {
                 + "Weft's is every instance's together (per instance in brackets); the whole level's figures (ramp and "
                 + "tail included) stand in when a level on Redis never had all its streams open at once. Of which JIT: the "
                 + "part the JVMs' compiler threads used, compiling code that got hot during the level (Weft on Redis has "
-                + "more of it: the Redis client's); a long-running server pays it once, so the ratio without it is the "
-                + "steadier figure, but the targets count all of Weft's CPU.\n\n");
+                + "more of it: the Redis client's). A long-running server pays it once, but code not compiled yet also runs "
+                + "slower, so the ratio without it is only a first guess at the steady state: `--warm-level` measures that. "
+                + "The targets count all of Weft's CPU.\n\n");
 
         out.append("| streams | errors mem / Redis | stalls mem / Redis | events lost / duplicated, mem / Redis "
                 + "| streams without done, mem / Redis | log → client p50 / p99, memory | log → client p50 / p99, Redis "

@@ -26,8 +26,10 @@ command -v mvn >/dev/null || { echo "run.sh: Maven (mvn) is needed: apt-get inst
 
 # A small VPS's JVM, chosen by measurement (README, "Memory"): G1 in a heap of at most 1 GB that starts at
 # 32 MB, grows only as needed and gives memory back (a periodic GC when idle, little free heap
-# kept), compact object headers. WEFT_JVM_OPTS adds flags (later ones win): WEFT_JVM_OPTS=-Xmx2g.
-JVM_OPTS=(--enable-preview -Dsun.net.httpserver.nodelay=true -XX:+UseG1GC -Xms32m -Xmx1g
+# kept), compact object headers, and 4 KB instead of 16 KB as the provider client's read buffer
+# (each open provider connection keeps one; a chunk is a few hundred bytes). WEFT_JVM_OPTS adds
+# flags (later ones win): WEFT_JVM_OPTS=-Xmx2g.
+JVM_OPTS=(--enable-preview -Dsun.net.httpserver.nodelay=true -Djdk.httpclient.bufsize=4096 -XX:+UseG1GC -Xms32m -Xmx1g
   -XX:+UseCompactObjectHeaders -XX:G1PeriodicGCInterval=15000 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30
   -XX:ReservedCodeCacheSize=64m ${WEFT_JVM_OPTS:-})
 stamp=target/.built

@@ -3,6 +3,7 @@ package weft.agents;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import weft.events.RunEvent;
+import weft.json.Jackson;
 import weft.providers.Document;
 import weft.providers.ToolCall;
 import weft.providers.ToolResult;
@@ -30,7 +31,7 @@ import java.util.concurrent.StructuredTaskScope.Subtask;
  */
 public final class Toolbox {
     public static final Toolbox NONE = new Toolbox(List.of());
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Jackson.mapper();
 
     private final Map<String, Tool> tools = new LinkedHashMap<>();
 

@@ -7,6 +7,7 @@ import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.HttpExchange;
 import weft.auth.Principal;
 import weft.config.Settings;
+import weft.json.Jackson;
 import weft.runs.RunEnded;
 
 import java.io.IOException;
@@ -28,7 +29,7 @@ import java.util.regex.Pattern;
  * <p>{@code WEFT_LOG=runs} keeps only the run lines, {@code off} neither.
  */
 public final class AccessLog extends Filter {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Jackson.mapper();
     private static final Pattern RUN_PATH = Pattern.compile("^/v1/runs/([^/]+)");
 
     private final Consumer<String> out;

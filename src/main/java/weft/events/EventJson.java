@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import weft.json.Jackson;
 import weft.providers.Usage;
 
 import java.io.ByteArrayOutputStream;
@@ -21,7 +22,7 @@ import java.io.UncheckedIOException;
  */
 public final class EventJson {
     // Characters beyond the BMP (emoji) as their four UTF-8 bytes, not as two \\u escapes.
-    private static final JsonFactory FACTORY = JsonFactory.builder()
+    private static final JsonFactory FACTORY = Jackson.factory()
             .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8).build();
     private static final ObjectMapper READER = new ObjectMapper(FACTORY);
 

@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 
+import weft.json.Jackson;
+
 import java.io.IOException;
 import java.io.OutputStream;
 
 /** Writing JSON answers. One mapper for the whole server: it is thread-safe once configured. */
 public final class Json {
-    public static final ObjectMapper MAPPER = new ObjectMapper();
+    public static final ObjectMapper MAPPER = Jackson.mapper();
 
     private Json() {}
 

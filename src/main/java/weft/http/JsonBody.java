@@ -1,6 +1,5 @@
 package weft.http;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
@@ -9,6 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.sun.net.httpserver.HttpExchange;
+
+import weft.json.Jackson;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,7 +35,7 @@ public final class JsonBody {
      */
     static final long DRAIN_BYTES = 4L << 20;
 
-    private static final ObjectReader READER = new ObjectMapper(JsonFactory.builder()
+    private static final ObjectReader READER = new ObjectMapper(Jackson.factory()
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxNestingDepth(MAX_DEPTH).maxNumberLength(MAX_NUMBER_DIGITS).build())
             .build()).reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import weft.json.Jackson;
 import weft.sse.SseEvent;
 
 import java.io.IOException;
@@ -43,7 +44,7 @@ import java.util.TreeMap;
  */
 public final class AnthropicProvider implements Provider {
     private static final String NAME = "anthropic";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Jackson.mapper();
     /** The API version Weft is written against; Anthropic keeps old versions' behaviour stable. */
     private static final String API_VERSION = "2023-06-01";
     /**

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import weft.json.Jackson;
+
 import java.math.BigDecimal;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -28,7 +30,7 @@ import java.util.regex.Pattern;
  */
 final class DemoTools {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Jackson.mapper();
 
     /** A run of characters arithmetic is written with; the first that holds an operation is the expression. */
     private static final Pattern ARITHMETIC_RUN = Pattern.compile("[0-9.+\\-*/%^() ]+");

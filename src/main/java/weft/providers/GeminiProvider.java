@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import weft.json.Jackson;
 import weft.sse.SseEvent;
 
 import java.io.IOException;
@@ -39,7 +40,7 @@ import java.util.regex.Pattern;
  */
 public final class GeminiProvider implements Provider {
     private static final String NAME = "gemini";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Jackson.mapper();
     /** How much of a bad event an error message quotes. */
     private static final int QUOTE = 200;
     /** Model names as Gemini writes them ({@code gemini-2.5-flash}); anything else could change the path. */

@@ -3,10 +3,11 @@ package weft.providers;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import weft.json.Jackson;
 
 /** Reading JSON text a model or a tool wrote, which need not be JSON at all. */
 final class JsonText {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Jackson.mapper();
 
     private JsonText() {}
 

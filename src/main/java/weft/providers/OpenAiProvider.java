@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import weft.json.Jackson;
 import weft.sse.SseEvent;
 
 import java.io.IOException;
@@ -30,7 +31,7 @@ import java.util.TreeMap;
  * {@link ProviderHttp}'s; this class only writes the request and reads the chunks.
  */
 public final class OpenAiProvider implements Provider {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Jackson.mapper();
     /** How much of a bad event an error message quotes. */
     private static final int QUOTE = 100;
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import weft.config.Secrets;
 import weft.config.Settings;
+import weft.json.Jackson;
 import weft.sse.SseEvent;
 import weft.sse.SseParser;
 
@@ -43,7 +44,7 @@ import java.util.concurrent.TimeoutException;
  * generating (and billing) at once.
  */
 public final class ProviderHttp {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Jackson.mapper();
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     private static final int MAX_ERROR_BODY = 64 * 1024;
 
@@ -142,7 +143,9 @@ public final class ProviderHttp {
             @Override public void onOtherLine(String line) { pending.add(line); }
         });
         var watchdog = new IdleWatchdog(body);
-        byte[] buffer = new byte[8192];
+        // A provider's chunk is a few hundred bytes, and a read returns what one chunk brought:
+        // 2 KB holds that, and a burst takes a few reads. Every open stream keeps this buffer.
+        byte[] buffer = new byte[2048];
         try {
             for (int n; (n = body.read(buffer)) != -1; ) {
                 watchdog.touch();

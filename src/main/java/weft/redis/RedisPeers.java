@@ -1,5 +1,6 @@
 package weft.redis;
 
+import weft.json.Jackson;
 import weft.tools.ClientCalls;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,7 +27,7 @@ import java.util.concurrent.ExecutorService;
  */
 final class RedisPeers implements Peers, AutoCloseable {
     private static final System.Logger LOG = System.getLogger("weft");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Jackson.mapper();
     private static final int REPLY_SECONDS = 3;
 
     private final Redis redis;

@@ -3,6 +3,7 @@ package weft.redis;
 import redis.clients.jedis.params.ZAddParams;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import weft.json.Jackson;
 import weft.store.Ids;
 import weft.store.Session;
 import weft.store.SessionStore;
@@ -26,7 +27,7 @@ import java.util.Optional;
  * from whenever Redis ran the command. So a session the count has let go of is also gone.
  */
 final class RedisSessionStore implements SessionStore {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Jackson.mapper();
     private static final String APPEND = """
             if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
             for i = 4, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import weft.json.Jackson;
+
 import java.util.Iterator;
 import java.util.Map;
 
@@ -15,7 +17,7 @@ import java.util.Map;
  * (formats, patterns, nested objects) is left to the tool.
  */
 public final class Arguments {
-    private static final ObjectMapper JSON = new ObjectMapper()
+    private static final ObjectMapper JSON = Jackson.mapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private Arguments() {}

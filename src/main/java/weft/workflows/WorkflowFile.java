@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import weft.json.Jackson;
 import weft.providers.Providers;
 import weft.tools.ToolDeclaration;
 
@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
  */
 public final class WorkflowFile {
     /** A field given twice would otherwise silently keep its last value. */
-    private static final ObjectMapper JSON = JsonMapper.builder()
+    private static final ObjectMapper JSON = Jackson.mapperBuilder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private static final List<String> TYPES = List.of("agent", "sequential", "parallel", "loop", "plan", "fan_out");
     private static final List<String> AGENT_FIELDS =

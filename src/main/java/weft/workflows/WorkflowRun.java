@@ -6,6 +6,7 @@ import weft.agents.EventSink;
 import weft.agents.LlmAgent;
 import weft.agents.Transcript;
 import weft.events.RunEvent;
+import weft.json.Jackson;
 import weft.metrics.Metrics;
 import weft.providers.ChatMessage;
 import weft.providers.Document;
@@ -43,7 +44,7 @@ import java.util.function.BooleanSupplier;
  * </pre>
  */
 public final class WorkflowRun {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Jackson.mapper();
 
     /**
      * What the run asked for, as every agent sees it. {@code system} is the system prompt of

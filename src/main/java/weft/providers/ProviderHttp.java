@@ -62,16 +62,27 @@ public final class ProviderHttp {
         }
     }
 
-    private final HttpClient client;
+    private final HttpClient plain;
+    private final HttpClient tls;
     private final ScheduledExecutorService timers;
     private final Options options;
     private final Secrets secrets;
 
-    public ProviderHttp(HttpClient client, ScheduledExecutorService timers, Options options, Secrets secrets) {
-        this.client = client;
+    /**
+     * @param plain the client for {@code http://} providers (a model server on this machine or network)
+     * @param tls   the client for {@code https://} providers
+     */
+    public ProviderHttp(HttpClient plain, HttpClient tls, ScheduledExecutorService timers, Options options, Secrets secrets) {
+        this.plain = plain;
+        this.tls = tls;
         this.timers = timers;
         this.options = options;
         this.secrets = secrets;
+    }
+
+    /** One client for every provider. */
+    public ProviderHttp(HttpClient client, ScheduledExecutorService timers, Options options, Secrets secrets) {
+        this(client, client, timers, options, secrets);
     }
 
     /** Without configured secrets: credentials in URLs and bearer tokens are still masked. */
@@ -212,6 +223,7 @@ public final class ProviderHttp {
      * under a lock its selector thread takes too, for every request of every run.
      */
     private HttpResponse<InputStream> exchange(HttpRequest request) throws IOException, InterruptedException {
+        HttpClient client = "https".equalsIgnoreCase(request.uri().getScheme()) ? tls : plain;
         var pending = client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
         try {
             return pending.get(options.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);

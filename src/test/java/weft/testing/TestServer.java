@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import weft.Main;
 import weft.Weft;
+import weft.config.Secrets;
 import weft.config.Settings;
 import weft.providers.DemoProvider;
 import weft.providers.Provider;
@@ -104,13 +105,16 @@ public final class TestServer implements AutoCloseable {
     }
 
     /**
-     * The HTTP machinery real providers share, as Main builds it, with test-sized patience:
+     * The HTTP machinery real providers share, as Main builds it (plain http read on the
+     * client's selector thread, TLS on the client's own threads), with test-sized patience:
      * e.g. {@code providerHttp(Duration.ofSeconds(5), 2, Duration.ofMillis(10))}.
      */
     public static ProviderHttp providerHttp(Duration idleTimeout, int retries, Duration backoff) {
-        var client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        var plain = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).executor(Runnable::run).build();
+        var tls = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
-        return new ProviderHttp(client, PROVIDER_TIMERS, new ProviderHttp.Options(idleTimeout, retries, backoff));
+        return new ProviderHttp(plain, tls, PROVIDER_TIMERS, new ProviderHttp.Options(idleTimeout, retries, backoff), Secrets.NONE);
     }
 
     /** Five seconds of patience, two retries 10 ms apart: the provider HTTP most provider tests want. */

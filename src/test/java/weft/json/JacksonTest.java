@@ -80,7 +80,8 @@ class JacksonTest {
             for (Path file : sources.filter(p -> p.toString().endsWith(".java")).toList()) {
                 if (file.endsWith(Path.of("weft/json/Jackson.java"))) continue;
                 String text = Files.readString(file);
-                for (String made : List.of("new ObjectMapper()", "JsonFactory.builder()", "JsonMapper.builder()", "new JsonFactory(")) {
+                for (String made : List.of("new ObjectMapper()", "JsonFactory.builder()", "new JsonFactoryBuilder()",
+                        "JsonMapper.builder()", "new JsonFactory(")) {
                     if (text.contains(made)) offenders.add(file + ": " + made);
                 }
             }
